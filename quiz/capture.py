@@ -1,0 +1,290 @@
+"""What runs inside the worker: cells in one namespace, every SQL statement, counts and flags.
+
+The example never imports sqlaquiz. Statements are seen through a class-level listener on
+SQLAlchemy's Engine (so every engine the example creates, sync or async, in any thread), and
+relationship loads are tagged by wrapping the ORM's loader strategies for the duration of a load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import threading
+import time
+import traceback
+import types
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from quiz.cells import split_cells
+
+MAX_STATEMENTS_PER_CELL = 500
+N_PLUS_ONE_THRESHOLD = 3
+
+
+class _Recorder:
+    """Collects statements for the cell that is running; thread-safe."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.statements: list[dict[str, Any]] = []
+        self.count = 0
+        self.loading = threading.local()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.statements = []
+            self.count = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        with self.lock:
+            self.count += 1
+            record["n"] = self.count
+            if len(self.statements) < MAX_STATEMENTS_PER_CELL:
+                self.statements.append(record)
+
+    def current_load(self) -> tuple[str, str] | None:
+        stack = getattr(self.loading, "stack", None)
+        return stack[-1] if stack else None
+
+
+RECORDER = _Recorder()
+_installed = False
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value if not isinstance(value, str) or len(value) <= 200 else value[:200] + "…"
+    if isinstance(value, (list, tuple)) and depth < 2:
+        items = [_jsonable(v, depth + 1) for v in value[:8]]
+        if len(value) > 8:
+            items.append(f"… {len(value) - 8} more")
+        return items
+    if isinstance(value, dict) and depth < 2:
+        return {str(k): _jsonable(v, depth + 1) for k, v in list(value.items())[:20]}
+    text = repr(value)
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
+def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    conn.info.setdefault("_sqlaquiz_t0", []).append(time.perf_counter())
+
+
+def _after_cursor_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
+    started = stack.pop()
+    _record(statement, parameters, executemany, time.perf_counter() - started, failed=False)
+
+
+def _handle_error(context):  # type: ignore[no-untyped-def]
+    conn = context.connection
+    if conn is not None and context.statement is not None and context.cursor is not None:
+        stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
+        started = stack.pop()
+        _record(context.statement, context.parameters, False,
+                time.perf_counter() - started, failed=True)
+
+
+def _record(statement: str, parameters: Any, executemany: bool, seconds: float,
+            failed: bool) -> None:
+    load = RECORDER.current_load()
+    RECORDER.add(
+        {
+            "sql": statement.strip(),
+            "params": _jsonable(parameters),
+            "many": bool(executemany),
+            "ms": round(seconds * 1000, 3),
+            "load": load[0] if load else None,  # "lazy" | "selectin" | "subquery"
+            "relationship": load[1] if load else None,
+            "failed": failed,
+            "thread": threading.current_thread().name,
+        }
+    )
+
+
+def _relationship_name(strategy: Any) -> str:
+    prop = strategy.parent_property
+    return f"{prop.parent.class_.__name__}.{prop.key}"
+
+
+def _tagging(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        stack = getattr(RECORDER.loading, "stack", None)
+        if stack is None:
+            stack = RECORDER.loading.stack = []
+        stack.append((kind, _relationship_name(self)))
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            stack.pop()
+
+    wrapper.__wrapped__ = original  # type: ignore[attr-defined]
+    return wrapper
+
+
+def install() -> None:
+    """Listen to every Engine and tag relationship loads; safe to call twice."""
+    global _installed
+    if _installed:
+        return
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import strategies
+
+    event.listen(Engine, "before_cursor_execute", _before_cursor_execute)
+    event.listen(Engine, "after_cursor_execute", _after_cursor_execute)
+    event.listen(Engine, "handle_error", _handle_error)
+    # Private names, checked defensively: if a release renames them, statements are still
+    # counted, only the "lazy load of User.posts" tag is lost.
+    for cls_name, method, kind in (
+        ("_LazyLoader", "_load_for_state", "lazy"),
+        ("_SelectInLoader", "_load_for_path", "selectin"),
+        ("_SubqueryLoader", "_load", "subquery"),
+    ):
+        cls = getattr(strategies, cls_name, None) or getattr(strategies, cls_name.lstrip("_"), None)
+        if cls is not None and hasattr(cls, method):
+            setattr(cls, method, _tagging(kind, getattr(cls, method)))
+    _installed = True
+
+
+class CappedText(io.TextIOBase):
+    """A text sink that keeps the first `budget.limit` characters of a run and counts the rest."""
+
+    def __init__(self, budget: _Budget) -> None:
+        self.parts: list[str] = []
+        self.budget = budget
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        keep = self.budget.take(len(text))
+        if keep:
+            self.parts.append(text[:keep])
+        return len(text)
+
+    def getvalue(self) -> str:
+        return "".join(self.parts)
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.dropped = 0
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> int:
+        with self.lock:
+            keep = max(0, min(n, self.limit - self.used))
+            self.used += keep
+            self.dropped += n - keep
+            return keep
+
+
+def _error_info(exc: BaseException, filename: str) -> dict[str, Any]:
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == filename:
+            line = lineno
+    cls = type(exc)
+    if isinstance(exc, SystemExit):
+        message = f"the example called sys.exit({exc.code!r})"
+    elif isinstance(exc, KeyboardInterrupt):
+        message = "the example raised KeyboardInterrupt"
+    elif isinstance(exc, MemoryError) and not str(exc):
+        message = "out of memory: the example hit its memory cap"
+    else:
+        message = str(exc)
+    return {
+        "type": cls.__name__,
+        "qualname": f"{cls.__module__}.{cls.__qualname__}",
+        "message": message,
+        "line": line,
+    }
+
+
+def flags(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    """Duplicate / similar statements and N+1 hints for one cell's statements."""
+    seen_exact: dict[tuple[str, str], int] = {}
+    seen_sql: dict[str, int] = {}
+    for st in statements:
+        key = (st["sql"], repr(st["params"]))
+        if key in seen_exact:
+            st["duplicate_of"] = seen_exact[key]
+        elif st["sql"] in seen_sql:
+            st["similar_to"] = seen_sql[st["sql"]]
+        seen_exact.setdefault(key, st["n"])
+        seen_sql.setdefault(st["sql"], st["n"])
+    lazy = Counter(st["relationship"] for st in statements if st["load"] == "lazy")
+    hints = [
+        {"relationship": rel, "lazy_loads": n}
+        for rel, n in lazy.most_common()
+        if n >= N_PLUS_ONE_THRESHOLD
+    ]
+    return {"n_plus_one": hints}
+
+
+def run_example(
+    code: str,
+    filename: str,
+    emit: Callable[[dict[str, Any]], None],
+    output_limit: int = 1_000_000,
+) -> None:
+    """Run the cells in order in one namespace; emit one record per cell as it finishes."""
+    install()
+    # A real __main__ module: libraries that resolve names through sys.modules[cls.__module__]
+    # (SQLAlchemy's Mapped[...] annotations, pydantic, dataclasses) then see the example's globals.
+    module = types.ModuleType("__main__")
+    module.__file__ = filename
+    sys.modules["__main__"] = module
+    namespace = module.__dict__
+    budget = _Budget(output_limit)
+    import linecache
+
+    lines = code.splitlines(keepends=True)
+    linecache.cache[filename] = (len(code), None, lines, filename)
+    for cell in split_cells(code):
+        RECORDER.reset()
+        out, err = CappedText(budget), CappedText(budget)
+        error = None
+        started = time.perf_counter()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                compiled = compile(cell.source, filename, "exec")
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                    exec(compiled, namespace)
+            except BaseException as exc:  # noqa: BLE001 - everything the example does is reported
+                error = _error_info(exc, filename)
+        elapsed = time.perf_counter() - started
+        with RECORDER.lock:
+            statements, count = list(RECORDER.statements), RECORDER.count
+        emit(
+            {
+                "title": cell.title,
+                "first_line": cell.first_line,
+                "queries": count,
+                "statements": statements,
+                "statements_truncated": count > len(statements),
+                **flags(statements),
+                "stdout": out.getvalue(),
+                "stderr": err.getvalue(),
+                "warnings": [
+                    {"category": w.category.__name__, "message": str(w.message),
+                     "line": w.lineno if w.filename == filename else None}
+                    for w in caught
+                ],
+                "seconds": round(elapsed, 4),
+                "error": error,
+            }
+        )
+        sys.stdout.flush()
+        if error is not None:
+            break
+    emit({"done": True, "output_dropped": budget.dropped})

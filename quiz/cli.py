@@ -1,0 +1,388 @@
+"""The `sqlaquiz` command line: parse options, call the core, render, map errors to exit codes.
+
+Heavy modules (SQLAlchemy, Pydantic, FastAPI) are imported inside the commands that need them,
+so `sqlaquiz --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from quiz import __version__
+from quiz.errors import EXIT_INTERRUPTED, QuizError, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quiz.deck import Card, Library
+
+
+class _Group(TyperGroup):
+    """Turns domain errors into one line on stderr and their exit code; Ctrl-C into 130."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QuizError as exc:
+            _err_console().print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _err_console().print("\ninterrupted — every graded card is saved", highlight=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the order they are defined in, not alphabetical
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="A spaced-repetition quiz on SQLAlchemy with FastAPI whose examples really run.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sqlaquiz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", help="Show the version and exit.", callback=_version,
+                           is_eager=True)
+    ] = False,
+) -> None:
+    """A spaced-repetition quiz on SQLAlchemy with FastAPI whose examples really run."""
+
+
+DeckOpt = Annotated[
+    list[Path] | None,
+    typer.Option("--deck", help="Extra deck file or folder (repeatable; also $SQLAQUIZ_DECKS).",
+                 show_default=False),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+TopicOpt = Annotated[
+    list[str] | None, typer.Option("--topic", "-t", help="Topic slug or name (repeatable).")
+]
+LevelOpt = Annotated[
+    list[str] | None,
+    typer.Option("--difficulty", "-d", help="easy, medium or hard (repeatable).",
+                 show_default=False),
+]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", help="Seconds an example may run.", min=0.1)
+]
+
+
+def _library(decks: list[Path] | None, strict: bool = False) -> Library:
+    """Bundled + user decks; problems become warnings (or an error when strict)."""
+    from quiz.deck import load_library, require_clean
+    from quiz.paths import user_deck_paths
+
+    library = load_library(user_deck_paths(decks))
+    if strict:
+        require_clean(library)
+    else:
+        err = _err_console()
+        for problem in library.problems:
+            err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+    return library
+
+
+def _select(library: Library, topics: list[str] | None, levels: list[str] | None,
+            tags: list[str] | None) -> list[Card]:
+    from quiz.filters import select_cards
+
+    return select_cards(library, topics or [], levels or [], tags or [])
+
+
+# ------------------------------------------------------------------ start
+
+
+@app.command()
+def start(
+    difficulty: LevelOpt = None,
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Most cards this session.",
+                                              min=1)] = None,
+    new: Annotated[int | None, typer.Option("--new", help="New cards allowed today "
+                                            "(default 10).", min=0)] = None,
+    cram: Annotated[bool, typer.Option("--cram", help="Practise the filtered cards now; "
+                                       "no schedule or review log is written.")] = False,
+    retention: Annotated[float, typer.Option("--retention", help="Desired retention for FSRS.",
+                                             min=0.7, max=0.99)] = 0.9,
+    deck: DeckOpt = None,
+    timeout: TimeoutOpt = 10.0,
+) -> None:
+    """Review due and new cards with spaced repetition (FSRS).
+
+    Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
+    Easy), s skip, u undo, q quit, ? help.
+    """
+    from quiz.session import SessionOptions, run_session
+    from quiz.store import open_default
+    from quiz.terminal import TerminalInput
+
+    library = _library(deck)
+    cards = _select(library, topic, difficulty, tag)
+    options = SessionOptions(limit=limit, new_per_day=new, cram=cram, retention=retention,
+                             timeout=timeout)
+    store = open_default()
+    try:
+        code = run_session(cards, store, _console(), TerminalInput(), options)
+    finally:
+        store.close()
+    raise typer.Exit(code)
+
+
+# ------------------------------------------------------------------ run
+
+
+@app.command()
+def run(
+    card_id: Annotated[str | None, typer.Argument(help="The card whose example to run.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Run your own script "
+                                              "instead of a card's example.")] = None,
+    export: Annotated[bool, typer.Option("--export", help="Print the example as a standalone "
+                                         "script and exit.")] = False,
+    edit: Annotated[bool, typer.Option("--edit", help="Edit the example in $EDITOR, run it "
+                                       "and compare with the original.")] = False,
+    as_json: JsonOpt = False,
+    timeout: TimeoutOpt = 10.0,
+    deck: DeckOpt = None,
+) -> None:
+    """Run a card's example (or --file) and show every SQL statement, count and output."""
+    from quiz import examples
+
+    if (card_id is None) == (file is None):
+        raise UsageError("give a CARD_ID or --file PATH (one of them)")
+    console = _console()
+    if file is not None:
+        source, label, card = examples.read_script(file), str(file), None
+    else:
+        assert card_id is not None
+        card = _library(deck).get(card_id)
+        source, label = examples.card_source(card), card.id
+    if export:
+        typer.echo(examples.export_script(card, source) if card else source, nl=False)
+        return
+    code = examples.run_and_report(console, source, label, card, timeout=timeout,
+                                   as_json=as_json, edit=edit)
+    raise typer.Exit(code)
+
+
+# ------------------------------------------------------------------ validate
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Deck files or folders (default: "
+                                                       "the bundled decks and yours).")] = None,
+    run_examples: Annotated[bool, typer.Option("--run", help="Run every example and check "
+                                               "its expectations and challenge.")] = False,
+    card_filter: Annotated[list[str] | None, typer.Option("--card", help="Only these card ids "
+                                                           "(repeatable).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel workers (default: all "
+                                      "cores).", min=0)] = 0,
+    timeout: TimeoutOpt = 10.0,
+    deck: DeckOpt = None,
+) -> None:
+    """Check deck files; with --run, prove every card's claims by running its example."""
+    from quiz import examples
+    from quiz.deck import load_library
+    from quiz.paths import user_deck_paths
+
+    if paths:
+        library = load_library(list(paths), bundled=False)
+    else:
+        library = load_library(user_deck_paths(deck))
+    code = examples.validate(_console(), _err_console(), library, run_examples,
+                             card_ids=card_filter or [], jobs=jobs or (os.cpu_count() or 1),
+                             timeout=timeout)
+    raise typer.Exit(code)
+
+
+# ------------------------------------------------------------------ progress views
+
+
+@app.command("list")
+def list_cards(
+    topic: TopicOpt = None,
+    difficulty: LevelOpt = None,
+    tag: TagOpt = None,
+    due: Annotated[bool, typer.Option("--due", help="Only cards due now.")] = False,
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """List cards with their state, due date, retrievability and lapses."""
+    from quiz import progress, views
+
+    cards = _select(_library(deck), topic, difficulty, tag)
+    rows = progress.card_rows(cards, _open_store_readonly())
+    if due:
+        rows = [r for r in rows if r.is_due]
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
+    else:
+        _console().print(views.card_table(rows))
+
+
+@app.command()
+def topics(
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Cards per topic and difficulty: new / learning / review / due now, and mastery."""
+    from quiz import progress, views
+
+    library = _library(deck)
+    summary = progress.topic_summary(library, _open_store_readonly())
+    if as_json:
+        typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
+    else:
+        _console().print(views.topics_table(summary))
+
+
+@app.command()
+def show(
+    card_id: Annotated[str, typer.Argument(help="The card to show.")],
+    with_answer: Annotated[bool, typer.Option("--answer", "-a", help="Also show the answer "
+                                              "and the example.")] = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Show a card as it appears in a session."""
+    from quiz import render
+
+    card = _library(deck).get(card_id)
+    console = _console()
+    console.print(render.question(card))
+    if card.challenge is not None:
+        console.print(render.challenge_prompt(card))
+    if with_answer:
+        console.print(render.answer(card))
+        if card.example:
+            console.print(render.code(card.example, title=f"{card.id}.py"))
+
+
+@app.command()
+def stats(
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Reviews per day, streak, true retention, due forecast, hardest cards, time spent."""
+    from quiz import progress, views
+
+    library = _library(deck)
+    report = progress.stats(library, _open_store_readonly())
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    else:
+        views.stats_report(_console(), report)
+
+
+@app.command()
+def export(
+    file: Annotated[Path, typer.Argument(help="Where to write the JSON ('-' for stdout).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Export your progress (card states and review logs) as versioned JSON."""
+    from quiz import transfer
+    from quiz.store import open_default
+
+    store = open_default()
+    try:
+        data = transfer.export_data(store)
+    finally:
+        store.close()
+    if str(file) == "-":
+        typer.echo(json.dumps(data, indent=2))
+        return
+    transfer.write_file(file, data, force=force)
+    _err_console().print(
+        f"exported {len(data['cards'])} card states and {len(data['reviews'])} reviews to {file}",
+        highlight=False)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A file written by `sqlaquiz export`.")],
+) -> None:
+    """Import progress from an export file; importing the same file twice adds nothing twice."""
+    from quiz import transfer
+    from quiz.store import open_default
+
+    data = transfer.read_file(file)
+    store = open_default()
+    try:
+        added = transfer.import_data(store, data)
+    finally:
+        store.close()
+    _console().print(
+        f"imported {added.reviews} new reviews and {added.cards} card states from {file}"
+        + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
+        highlight=False)
+
+
+@app.command()
+def reset(
+    card: Annotated[str | None, typer.Option("--card", help="Reset only this card.")] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Forget progress (all of it, or one card); a backup file is written first."""
+    from quiz import transfer
+    from quiz.store import open_default
+
+    store = open_default()
+    try:
+        what = f"card {card!r}" if card else "ALL progress"
+        if not yes:
+            if not sys.stdin.isatty() and os.environ.get("CI"):
+                raise UsageError("reset needs --yes when there is no terminal to ask")
+            if not typer.confirm(f"Delete {what}? A backup is written first", default=False):
+                _err_console().print("nothing was deleted")
+                raise typer.Exit(1)
+        backup = transfer.backup(store)
+        removed = store.reset(card)
+    finally:
+        store.close()
+    _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}",
+                     highlight=False)
+
+
+def _open_store_readonly() -> Any:
+    """The store if one exists yet; views work (empty) before the first review."""
+    from quiz.paths import data_dir
+    from quiz.store import DB_NAME, Store
+
+    path = data_dir() / DB_NAME
+    return Store.open(path) if path.exists() else None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

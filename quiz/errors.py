@@ -1,0 +1,60 @@
+"""Domain errors: each one becomes a single line on stderr and a documented exit code."""
+
+from __future__ import annotations
+
+
+class QuizError(Exception):
+    """Base class: a problem the user can fix, reported without a traceback."""
+
+    exit_code = 1
+
+
+class ChecksFailed(QuizError):
+    """An example failed, or a card's expectations did not hold."""
+
+    exit_code = 1
+
+
+class UsageError(QuizError):
+    """An option value the command cannot use (unknown topic, level, ...)."""
+
+    exit_code = 2
+
+
+class DeckError(QuizError):
+    """A deck file cannot be read or a card in it is invalid."""
+
+    exit_code = 3
+
+
+class UnknownCardError(QuizError):
+    """No card has the id the user asked for."""
+
+    exit_code = 4
+
+    def __init__(self, card_id: str, suggestions: list[str]) -> None:
+        hint = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"no card with id {card_id!r}{hint}")
+        self.card_id = card_id
+        self.suggestions = suggestions
+
+
+class DataDirError(QuizError):
+    """The data directory cannot be created or written."""
+
+    exit_code = 5
+
+
+class StoreError(QuizError):
+    """The progress database is not ours, is corrupt, or is newer than this version."""
+
+    exit_code = 5
+
+
+class TransferError(QuizError):
+    """An export or import file cannot be written or read."""
+
+    exit_code = 6
+
+
+EXIT_INTERRUPTED = 130

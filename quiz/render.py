@@ -1,0 +1,220 @@
+"""Every Rich renderable sqlaquiz shows; the Console is always passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from quiz.deck import Card
+from quiz.runner import CellResult, RunResult, Statement
+
+DIFFICULTY_STYLE = {"easy": "green", "medium": "yellow", "hard": "red"}
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def difficulty(level: str) -> Text:
+    return Text(level, style=DIFFICULTY_STYLE.get(level, ""))
+
+
+# --------------------------------------------------------------------------- cards
+
+
+def card_header(card: Card, position: str | None = None) -> Text:
+    text = Text()
+    if position:
+        text.append(f"{position}  ", style="bold")
+    text.append(card.topic_name, style="cyan")
+    text.append("  ·  ")
+    text.append_text(difficulty(card.difficulty))
+    if card.tags:
+        text.append("  ·  " + " ".join(f"#{t}" for t in card.tags), style="dim")
+    text.append(f"  ·  {card.id}", style="dim")
+    return text
+
+
+def question(card: Card, position: str | None = None) -> RenderableType:
+    return Panel(Markdown(card.question), title=card_header(card, position), title_align="left",
+                 border_style="cyan")
+
+
+def answer(card: Card) -> RenderableType:
+    return Panel(Markdown(card.answer), title="Answer", title_align="left", border_style="green")
+
+
+def code(source: str, title: str = "example.py") -> RenderableType:
+    return Panel(
+        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True,
+               theme="ansi_dark"),
+        title=title, title_align="left", border_style="blue",
+    )
+
+
+def challenge_prompt(card: Card) -> RenderableType:
+    ch = card.challenge
+    assert ch is not None
+    kind = "a number of queries" if ch.ask == "queries" else "yes or no"
+    return Panel(Markdown(ch.prompt), title=f"Predict ({kind}) before it runs",
+                 title_align="left", border_style="magenta")
+
+
+# --------------------------------------------------------------------------- run reports
+
+
+def _statement(st: Statement) -> RenderableType:
+    marks = Text()
+    if st.load:
+        marks.append(f" [{st.load} load {st.relationship}]", style="magenta")
+    if st.duplicate_of is not None:
+        marks.append(f" [duplicate of #{st.duplicate_of}]", style="bold red")
+    elif st.similar_to is not None:
+        marks.append(f" [same SQL as #{st.similar_to}]", style="yellow")
+    if st.many:
+        marks.append(" [executemany]", style="dim")
+    if st.failed:
+        marks.append(" [failed]", style="bold red")
+    if st.thread != "MainThread":
+        marks.append(f" [thread {st.thread}]", style="dim")
+    head = Text(f"#{st.n}", style="bold")
+    head.append(f"  {st.ms:.2f} ms", style="dim")
+    head.append_text(marks)
+    sql = Syntax(st.sql, "sql", word_wrap=True, theme="ansi_dark")
+    parts: list[RenderableType] = [head, sql]
+    if st.params not in (None, [], (), {}):
+        parts.append(Text(f"   params: {st.params}", style="dim"))
+    return Group(*parts)
+
+
+def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableType:
+    parts: list[RenderableType] = []
+    for st in cell.statements:
+        parts.append(_statement(st))
+    if cell.statements_truncated:
+        parts.append(Text(f"… {cell.queries - len(cell.statements)} more statements not shown",
+                          style="dim"))
+    for hint in cell.n_plus_one:
+        rel = hint["relationship"]
+        parts.append(Text(
+            f"N+1: {plural(hint['lazy_loads'], 'lazy load')} of {rel} — load it up front with "
+            f"selectinload({rel}) or joinedload({rel})", style="bold yellow"))
+    if cell.stdout:
+        parts.append(Panel(Text(cell.stdout.rstrip("\n")), title="output", title_align="left",
+                           border_style="dim"))
+    if cell.stderr:
+        parts.append(Panel(Text(cell.stderr.rstrip("\n")), title="stderr", title_align="left",
+                           border_style="yellow"))
+    for w in cell.warnings:
+        where = f" (line {w['line']})" if w.get("line") else ""
+        parts.append(Text(f"⚠ {w['category']}{where}: {w['message']}", style="yellow"))
+    if cell.error is not None:
+        where = f" at line {cell.error.line}" if cell.error.line else ""
+        parts.append(Text(f"✗ {cell.error.type}{where}: {cell.error.message}", style="bold red"))
+    if not parts:
+        parts.append(Text("no SQL, no output", style="dim"))
+    title = Text(f"cell {index}/{total_cells} · {cell.title}", style="bold")
+    title.append(f" — {queries_word(cell.queries)}",
+                 style="bold cyan")
+    return Panel(Group(*parts), title=title, title_align="left",
+                 border_style="red" if cell.error else "cyan")
+
+
+def queries_word(n: int) -> str:
+    return f"{n} {'query' if n == 1 else 'queries'}"
+
+
+def verdict_line(result: RunResult, failures: Iterable[str] = (),
+                 expected: str | None = None) -> Text:
+    failures = list(failures)
+    counts = " · ".join(f"{c.title}: {c.queries}" for c in result.cells)
+    summary = f"{queries_word(result.queries)} in {plural(len(result.cells), 'cell')}"
+    if counts and len(result.cells) > 1:
+        summary += f" ({counts})"
+    summary += f" · {result.wall_seconds:.2f} s"
+    if result.output_dropped:
+        summary += f" · output truncated ({result.output_dropped:,} characters dropped)"
+    if failures:
+        text = Text("✗ ", style="bold red")
+        text.append("; ".join(failures), style="red")
+        text.append(f"  [{summary}]", style="dim")
+        return text
+    err = result.error
+    if err is not None and expected is not None and err.matches(expected):
+        return Text(f"✓ raised {err.type} as the card says · {summary}", style="bold green")
+    problem = result.problem()
+    if problem:
+        return Text(f"✗ {problem}  [{summary}]", style="bold red")
+    return Text(f"✓ {summary}", style="bold green")
+
+
+def run_report(console: Console, result: RunResult, source: str | None = None,
+               failures: Iterable[str] = (), expected: str | None = None) -> None:
+    if source is not None:
+        console.print(code(source))
+    for i, cell in enumerate(result.cells, start=1):
+        console.print(cell_report(cell, i, len(result.cells)))
+    if result.crash and not result.timed_out:
+        console.print(Text(f"✗ {result.crash}", style="bold red"))
+    console.print(verdict_line(result, failures, expected))
+
+
+def run_json(card_id: str | None, result: RunResult, failures: list[str] | None = None
+             ) -> dict[str, Any]:
+    data = result.to_dict()
+    err = result.error
+    return {
+        "card": card_id,
+        "queries": result.queries,
+        "cells": data["cells"],
+        "error": None if err is None else {"type": err.type, "qualname": err.qualname,
+                                           "message": err.message, "line": err.line},
+        "timed_out": result.timed_out,
+        "crash": result.crash,
+        "finished": result.finished,
+        "output_dropped": result.output_dropped,
+        "seconds": result.wall_seconds,
+        "failures": failures if failures is not None else [],
+    }
+
+
+def compare_counts(original: RunResult, edited: RunResult) -> Table:
+    table = Table(title="original → your edit", title_justify="left")
+    table.add_column("cell")
+    table.add_column("queries", justify="right")
+    titles = list(dict.fromkeys([c.title for c in original.cells] +
+                                [c.title for c in edited.cells]))
+    for title in titles:
+        a, b = original.cell(title), edited.cell(title)
+        left = str(a.queries) if a else "—"
+        right = str(b.queries) if b else "—"
+        table.add_row(title, f"{left} → {right}")
+    table.add_row(Text("total", style="bold"), Text(f"{original.queries} → {edited.queries}",
+                                                    style="bold"))
+    return table
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Table:
+    table = Table(title="sqlaquiz validate --run", title_justify="left")
+    table.add_column("card")
+    table.add_column("cells", justify="right")
+    table.add_column("queries", justify="right")
+    table.add_column("verdict")
+    for card, result, failures in rows:
+        if result is None:
+            table.add_row(card.id, "—", "—", Text("no example", style="dim"))
+            continue
+        verdict = (Text("✓ ok", style="green") if not failures
+                   else Text("✗ " + "; ".join(failures), style="red"))
+        table.add_row(card.id, str(len(result.cells)), str(result.queries), verdict)
+    return table

@@ -1,0 +1,263 @@
+"""Runs examples in contained worker processes and returns typed RunResults."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from quiz.paths import DECKS_ENV, HOME_ENV
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MEMORY_MB = 1024
+OUTPUT_LIMIT = 1_000_000
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement sent to the database driver."""
+
+    n: int
+    sql: str
+    params: Any
+    ms: float
+    many: bool = False
+    load: str | None = None  # "lazy", "selectin" or "subquery" when a relationship load sent it
+    relationship: str | None = None  # e.g. "User.posts"
+    failed: bool = False
+    thread: str = "MainThread"
+    duplicate_of: int | None = None
+    similar_to: int | None = None
+
+
+@dataclass(frozen=True)
+class ExampleError:
+    """An exception raised by the example, in the example's own line numbering."""
+
+    type: str
+    qualname: str
+    message: str
+    line: int | None
+
+    def matches(self, expected: str) -> bool:
+        return expected in (self.type, self.qualname)
+
+
+@dataclass(frozen=True)
+class CellResult:
+    title: str
+    first_line: int
+    queries: int
+    statements: list[Statement]
+    stdout: str
+    stderr: str
+    warnings: list[dict[str, Any]]
+    seconds: float
+    error: ExampleError | None = None
+    statements_truncated: bool = False
+    n_plus_one: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def lazy_loads(self) -> int:
+        return sum(1 for s in self.statements if s.load == "lazy")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What really happened when an example ran."""
+
+    cells: list[CellResult]
+    finished: bool
+    timed_out: bool
+    crash: str | None
+    output_dropped: int
+    wall_seconds: float
+
+    @property
+    def queries(self) -> int:
+        return sum(c.queries for c in self.cells)
+
+    @property
+    def error(self) -> ExampleError | None:
+        return next((c.error for c in self.cells if c.error is not None), None)
+
+    @property
+    def ok(self) -> bool:
+        return self.finished and self.error is None and self.crash is None
+
+    def cell(self, title: str) -> CellResult | None:
+        return next((c for c in self.cells if c.title == title), None)
+
+    def problem(self) -> str | None:
+        """One line for what went wrong, or None."""
+        if self.crash:
+            return self.crash
+        err = self.error
+        if err is not None:
+            where = f" at line {err.line}" if err.line else ""
+            return f"{err.type}{where}: {err.message}"
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        cells = []
+        for c in data["cells"]:
+            err = c.get("error")
+            cells.append(
+                CellResult(
+                    title=c["title"],
+                    first_line=c["first_line"],
+                    queries=c["queries"],
+                    statements=[Statement(**s) for s in c["statements"]],
+                    stdout=c["stdout"],
+                    stderr=c["stderr"],
+                    warnings=list(c["warnings"]),
+                    seconds=c["seconds"],
+                    error=ExampleError(**err) if err else None,
+                    statements_truncated=c.get("statements_truncated", False),
+                    n_plus_one=list(c.get("n_plus_one", [])),
+                )
+            )
+        return cls(
+            cells=cells,
+            finished=data["finished"],
+            timed_out=data["timed_out"],
+            crash=data["crash"],
+            output_dropped=data.get("output_dropped", 0),
+            wall_seconds=data.get("wall_seconds", 0.0),
+        )
+
+
+class WorkerError(RuntimeError):
+    """The worker process itself failed (not the example)."""
+
+
+def _worker_env() -> dict[str, str]:
+    """The example's environment: ours minus anything that points at the user's progress."""
+    env = {k: v for k, v in os.environ.items() if k not in (HOME_ENV, DECKS_ENV)}
+    env["MALLOC_ARENA_MAX"] = "2"  # keeps the address space, and so the memory cap, predictable
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONSTARTUP", None)
+    # The worker must find the quiz package even when run from a source checkout.
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    return env
+
+
+class _Worker:
+    """One warm worker process; one request at a time."""
+
+    def __init__(self, fork: bool) -> None:
+        args = [sys.executable, "-m", "quiz.worker"] + ([] if fork else ["--no-fork"])
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=_worker_env(),
+            start_new_session=True,  # Ctrl-C in the terminal reaches sqlaquiz, not the worker
+            text=True,
+            bufsize=1,
+        )
+
+    def request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(payload) + "\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerError(f"the example worker stopped: {exc}") from None
+        if not line:
+            raise WorkerError("the example worker stopped unexpectedly")
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            try:
+                if self.proc.stdin:
+                    self.proc.stdin.close()
+                self.proc.wait(timeout=2)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+
+
+class Runner:
+    """Runs examples; keeps warm workers between runs. Use as a context manager."""
+
+    def __init__(
+        self,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_mb: int | None = DEFAULT_MEMORY_MB,
+        workers: int = 1,
+        fork: bool | None = None,
+    ) -> None:
+        self.timeout = timeout
+        self.memory_mb = memory_mb
+        self.size = max(1, workers)
+        self.fork = hasattr(os, "fork") if fork is None else fork
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        """Start one worker now, so the first run does not pay for the imports."""
+        with self._lock:
+            if not self._idle:
+                self._idle.append(_Worker(self.fork))
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return _Worker(self.fork)
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    def run(self, code: str, filename: str = "example.py") -> RunResult:
+        """Run one example and report what happened."""
+        payload = {
+            "code": code,
+            "filename": filename,
+            "timeout": self.timeout,
+            "memory_bytes": self.memory_mb * 2**20 if self.memory_mb else None,
+            "output_limit": OUTPUT_LIMIT,
+        }
+        worker = self._take()
+        try:
+            reply = worker.request(payload)
+        except WorkerError:
+            worker.close()
+            worker = _Worker(self.fork)  # one retry on a fresh worker
+            reply = worker.request(payload)
+        self._give_back(worker)
+        return RunResult.from_dict(reply)
+
+    def run_many(self, codes: list[tuple[str, str]]) -> list[RunResult]:
+        """Run (code, filename) pairs spread over the workers, results in order."""
+        with ThreadPoolExecutor(max_workers=self.size) as pool:
+            return list(pool.map(lambda item: self.run(*item), codes))
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._idle = self._idle, []
+        for worker in workers:
+            worker.close()

@@ -1,0 +1,121 @@
+"""FSRS scheduling and queue building: pure functions, the clock is always a parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, ReviewLog, Scheduler, State
+
+DEFAULT_RETENTION = 0.9
+DEFAULT_NEW_PER_DAY = 10
+RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
+
+
+def utc(dt: datetime) -> datetime:
+    """Timezone-aware UTC; naive datetimes (as SQLite returns them) are taken as UTC."""
+    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
+
+
+def make_scheduler(retention: float = DEFAULT_RETENTION, fuzz: bool = True) -> Scheduler:
+    if not 0.7 <= retention <= 0.99:
+        raise ValueError("desired retention must be between 0.70 and 0.99")
+    return Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+
+
+def new_card() -> FsrsCard:
+    # card_id is fsrs' own numeric id; ours is the card's slug, kept by the store.
+    return FsrsCard(card_id=0)
+
+
+def card_from_json(data: dict[str, Any] | None) -> FsrsCard:
+    return new_card() if data is None else FsrsCard.from_dict(data)
+
+
+def review(scheduler: Scheduler, card: FsrsCard, rating: Rating, now: datetime,
+           duration_ms: int | None = None) -> tuple[FsrsCard, ReviewLog]:
+    return scheduler.review_card(card, rating, review_datetime=utc(now),
+                                 review_duration=duration_ms)
+
+
+def preview(scheduler: Scheduler, card: FsrsCard, now: datetime) -> dict[Rating, timedelta]:
+    """The interval each grade would give, as shown on the grade keys (before fuzz)."""
+    plain = Scheduler(
+        parameters=scheduler.parameters,
+        desired_retention=scheduler.desired_retention,
+        learning_steps=scheduler.learning_steps,
+        relearning_steps=scheduler.relearning_steps,
+        maximum_interval=scheduler.maximum_interval,
+        enable_fuzzing=False,
+    )
+    now = utc(now)
+    return {r: utc(plain.review_card(card, r, review_datetime=now)[0].due) - now for r in Rating}
+
+
+def format_interval(delta: timedelta) -> str:
+    """Compact like Anki's buttons: 1m, 10m, 3h, 4d, 2.5mo, 1.2y."""
+    seconds = max(0.0, delta.total_seconds())
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{days / 30:.1f}mo"
+    return f"{days / 365:.1f}y"
+
+
+def retrievability(scheduler: Scheduler, card: FsrsCard, now: datetime) -> float:
+    return float(scheduler.get_card_retrievability(card, current_datetime=utc(now)))
+
+
+def state_name(card: FsrsCard | None) -> str:
+    if card is None:
+        return "new"
+    return {State.Learning: "learning", State.Review: "review",
+            State.Relearning: "relearning"}[card.state]
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A reviewed card's current schedule, as the queue needs it."""
+
+    card_id: str
+    card: FsrsCard
+
+    @property
+    def due(self) -> datetime:
+        return utc(self.card.due)
+
+
+def build_queue(
+    candidates: Sequence[str],
+    states: dict[str, FsrsCard],
+    scheduler: Scheduler,
+    now: datetime,
+    new_allowed: int,
+    limit: int | None = None,
+) -> list[str]:
+    """Due cards first (lowest retrievability first), then new cards in deck order."""
+    now = utc(now)
+    due = [cid for cid in candidates if cid in states and utc(states[cid].due) <= now]
+    due.sort(key=lambda cid: (retrievability(scheduler, states[cid], now), utc(states[cid].due)))
+    fresh = [cid for cid in candidates if cid not in states][: max(0, new_allowed)]
+    queue = due + fresh
+    return queue[:limit] if limit is not None else queue
+
+
+def next_due(candidates: Iterable[str], states: dict[str, FsrsCard]) -> datetime | None:
+    dues = [utc(states[cid].due) for cid in candidates if cid in states]
+    return min(dues) if dues else None
+
+
+def start_of_day(now: datetime) -> datetime:
+    """Local midnight of `now`'s day, in UTC: the daily new-card limit resets then."""
+    local = utc(now).astimezone()
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)

@@ -1,0 +1,266 @@
+"""The warm worker: imports SQLAlchemy, FastAPI and Pydantic once, then forks one child per run.
+
+Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
+A child runs in its own process group and temporary folder, with a memory cap, stdin and the
+real stdout/stderr pointed at /dev/null, and writes its cell records to a result file as it goes,
+so a crash or a kill still leaves the cells that finished. Where `os.fork` does not exist, each
+run is a fresh `python -m quiz.worker --child` process instead (slower, equally contained).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+WARM_MODULES = (
+    "sqlite3",
+    "asyncio",
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.ext.hybrid",
+    "sqlalchemy.ext.associationproxy",
+    "sqlalchemy.dialects.sqlite",
+    "pydantic",
+    "fastapi",
+    "fastapi.testclient",
+    "aiosqlite",
+    "alembic.command",
+    "alembic.config",
+)
+
+
+def warm_up() -> None:
+    import importlib
+
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from quiz import capture
+
+    capture.install()
+
+
+# --------------------------------------------------------------------------- inside the child
+
+
+def _child_main(request: dict[str, Any], result_path: str) -> None:
+    """Run one example; called in the forked (or fresh) child process."""
+    from quiz import capture
+
+    os.chdir(request["workdir"])
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        import resource
+    except ImportError:  # not on this platform: no memory cap, the timeout still holds
+        resource = None  # type: ignore[assignment]
+    if resource is not None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        cap = request.get("memory_bytes")
+        if cap:
+            # The cap is on what the example adds to the warm worker's address space.
+            limit = _current_vsize() + int(cap)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    with open(result_path, "w", encoding="utf-8") as out:
+
+        def emit(record: dict[str, Any]) -> None:
+            out.write(json.dumps(record) + "\n")
+            out.flush()
+
+        capture.run_example(request["code"], request["filename"], emit,
+                            output_limit=request.get("output_limit", 1_000_000))
+
+
+def _current_vsize() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+# --------------------------------------------------------------------------- in the worker
+
+
+def _wait(pid: int, timeout: float) -> tuple[int | None, bool]:
+    """Wait for a child; return (wait status, timed_out)."""
+    deadline = time.monotonic() + timeout
+    pidfd = None
+    if hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:
+            pidfd = None
+    try:
+        delay = 0.0005
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return status, False
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, True
+            if pidfd is not None:
+                select.select([pidfd], [], [], remaining)
+            else:
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 0.02)
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _kill_group(pid: int) -> None:
+    """Kill the child and anything it started (it leads its own process group)."""
+    if not hasattr(os, "killpg"):
+        return
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _describe_exit(status: int | None, timed_out: bool, finished: bool, timeout: float,
+                   memory_bytes: int | None) -> str | None:
+    """One line saying how the process ended, or None if it ended normally."""
+    if timed_out:
+        return f"timed out after {timeout:g} s and was stopped"
+    if status is None or finished:
+        return None
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        if sig == signal.SIGSEGV:
+            return "the process crashed with a segmentation fault (SIGSEGV)"
+        if sig == signal.SIGKILL:
+            cap = f" (memory cap {memory_bytes // 2**20} MiB)" if memory_bytes else ""
+            return f"the process was killed (SIGKILL), probably out of memory{cap}"
+        return f"the process was killed by {name}"
+    code = os.WEXITSTATUS(status)
+    return f"the process exited with status {code} before finishing (os._exit?)"
+
+
+def _read_records(path: str) -> list[dict[str, Any]]:
+    records = []
+    try:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    break  # a half-written last line from a killed child
+    except OSError:
+        pass
+    return records
+
+
+def run_request(request: dict[str, Any], use_fork: bool) -> dict[str, Any]:
+    """Run one example in a contained child and assemble its reply."""
+    timeout = float(request.get("timeout", 10.0))
+    memory = request.get("memory_bytes")
+    workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
+    fd, result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
+    os.close(fd)
+    request = {**request, "workdir": workdir}
+    started = time.perf_counter()
+    try:
+        if use_fork:
+            pid = os.fork()
+            if pid == 0:  # the child
+                code = 0
+                try:
+                    os.setpgid(0, 0)
+                    _child_main(request, result_path)
+                except BaseException:  # noqa: BLE001 - never return into the worker's loop
+                    code = 70
+                finally:
+                    os._exit(code)
+            status, timed_out = _wait(pid, timeout)
+            _kill_group(pid)
+            if timed_out:
+                _, status = os.waitpid(pid, 0)
+        else:
+            status, timed_out = _run_fresh(request, result_path, timeout)
+        records = _read_records(result_path)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        os.unlink(result_path)
+    cells = [r for r in records if "title" in r]
+    done = next((r for r in records if r.get("done")), None)
+    return {
+        "cells": cells,
+        "finished": done is not None,
+        "timed_out": timed_out,
+        "crash": _describe_exit(status, timed_out, done is not None, timeout, memory),
+        "output_dropped": done.get("output_dropped", 0) if done else 0,
+        "wall_seconds": round(time.perf_counter() - started, 4),
+    }
+
+
+def _run_fresh(request: dict[str, Any], result_path: str, timeout: float) -> tuple[int | None, bool]:
+    """Fallback where fork is unavailable: a new interpreter per run."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "quiz.worker", "--child", result_path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(request).encode())
+    proc.stdin.close()
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc.pid)
+        proc.kill()
+        proc.wait()
+        return None, True
+    # encode like a wait status so _describe_exit reads it the same way
+    status = (-code) if code < 0 else (code << 8)
+    return status, False
+
+
+def serve(use_fork: bool) -> None:
+    """The worker loop: one request per line until stdin closes."""
+    if use_fork:
+        warm_up()
+    out = sys.stdout
+    sys.stdout = sys.stderr  # nothing but replies may reach the protocol pipe
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        reply = run_request(json.loads(line), use_fork)
+        out.write(json.dumps(reply) + "\n")
+        out.flush()
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) >= 2 and argv[0] == "--child":
+        request = json.loads(sys.stdin.read())
+        warm_up()
+        _child_main(request, argv[1])
+        return
+    use_fork = hasattr(os, "fork") and "--no-fork" not in argv
+    serve(use_fork)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
