@@ -150,11 +150,13 @@ def start(
 
     library = _library(deck)
     cards = _select(library, topic, difficulty, tag)
+    clock = _clock()
     options = SessionOptions(limit=limit, new_per_day=new, cram=cram, retention=retention,
-                             timeout=timeout)
+                             timeout=timeout, fuzz=clock is None)
     store = open_default()
     try:
-        code = run_session(cards, store, _console(), TerminalInput(), options)
+        code = run_session(cards, store, _console(), TerminalInput(), options,
+                           **({"clock": clock} if clock else {}))
     finally:
         store.close()
     raise typer.Exit(code)
@@ -372,6 +374,14 @@ def reset(
         store.close()
     _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}",
                      highlight=False)
+
+
+def _clock() -> Any:
+    """$SQLAQUIZ_NOW (ISO 8601) freezes the clock and turns FSRS fuzzing off: exact,
+    reproducible schedules for tests and demos."""
+    from quiz.timeutil import fixed_clock
+
+    return fixed_clock(os.environ.get("SQLAQUIZ_NOW"))
 
 
 def _open_store_readonly() -> Any:

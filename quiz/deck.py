@@ -329,7 +329,7 @@ def _check_card(model: CardModel, raw: Any, path: Path, line: int) -> list[Probl
         try:
             compile(cell.source, "example.py", "exec")
         except SyntaxError as exc:
-            where = (exc.lineno or 1) + cell.first_line - 1
+            where = exc.lineno or cell.first_line  # source is padded: already example lines
             problems.append(
                 Problem(path, example_line + where, f"syntax error in example line {where}: "
                         f"{exc.msg}", model.id, "example")

@@ -167,20 +167,26 @@ class _Worker:
             text=True,
             bufsize=1,
         )
+        self.busy = False
 
     def request(self, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.busy = True
         try:
             self.proc.stdin.write(json.dumps(payload) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         except (BrokenPipeError, OSError) as exc:
             raise WorkerError(f"the example worker stopped: {exc}") from None
+        finally:
+            self.busy = False
         if not line:
             raise WorkerError("the example worker stopped unexpectedly")
         return json.loads(line)  # type: ignore[no-any-return]
 
     def close(self) -> None:
+        if self.busy and self.proc.poll() is None:
+            self.proc.terminate()  # the worker kills the example it is running, then exits
         if self.proc.poll() is None:
             try:
                 if self.proc.stdin:
@@ -208,6 +214,7 @@ class Runner:
         self.size = max(1, workers)
         self.fork = hasattr(os, "fork") if fork is None else fork
         self._idle: list[_Worker] = []
+        self._all: list[_Worker] = []
         self._lock = threading.Lock()
 
     def __enter__(self) -> Runner:
@@ -219,14 +226,17 @@ class Runner:
     def start(self) -> None:
         """Start one worker now, so the first run does not pay for the imports."""
         with self._lock:
-            if not self._idle:
-                self._idle.append(_Worker(self.fork))
+            if not self._all:
+                self._idle.append(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.fork)
+        self._all.append(worker)
+        return worker
 
     def _take(self) -> _Worker:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return _Worker(self.fork)
+            return self._idle.pop() if self._idle else self._spawn()
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
@@ -246,7 +256,8 @@ class Runner:
             reply = worker.request(payload)
         except WorkerError:
             worker.close()
-            worker = _Worker(self.fork)  # one retry on a fresh worker
+            with self._lock:
+                worker = self._spawn()  # one retry on a fresh worker
             reply = worker.request(payload)
         self._give_back(worker)
         return RunResult.from_dict(reply)
@@ -257,7 +268,8 @@ class Runner:
             return list(pool.map(lambda item: self.run(*item), codes))
 
     def close(self) -> None:
+        """Stop every worker, also one still running an example (after Ctrl-C)."""
         with self._lock:
-            workers, self._idle = self._idle, []
+            workers, self._all, self._idle = self._all, [], []
         for worker in workers:
             worker.close()

@@ -68,7 +68,7 @@ class ReviewRow(Base):
     typed_answer: Mapped[str | None] = mapped_column(Text)
     prediction: Mapped[str | None] = mapped_column(Text)
     prediction_right: Mapped[bool | None] = mapped_column(Boolean)
-    was_due: Mapped[bool] = mapped_column(Boolean)  # reviewed on or after its due date
+    was_due: Mapped[bool] = mapped_column(Boolean)  # a scheduled card reviewed once due
     state_before: Mapped[str | None] = mapped_column(Text)  # CardState snapshot, for undo
     due_after: Mapped[datetime] = mapped_column(DateTime)
     session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
@@ -256,7 +256,7 @@ class Store:
         with self.session() as s, s.begin():
             state = s.get(CardState, review.card_id)
             before = None if state is None else json.dumps(_snapshot(state))
-            was_due = state is None or utc(state.due) <= utc(review.reviewed_at)
+            was_due = state is not None and utc(state.due) <= utc(review.reviewed_at)
             if state is None:
                 state = CardState(card_id=review.card_id, reps=0, lapses=0, first_review=at)
                 s.add(state)

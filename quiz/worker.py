@@ -54,9 +54,23 @@ def warm_up() -> None:
 # --------------------------------------------------------------------------- inside the child
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this child if the worker dies, so no example outlives it."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _child_main(request: dict[str, Any], result_path: str) -> None:
     """Run one example; called in the forked (or fresh) child process."""
     from quiz import capture
+
+    if sys.platform.startswith("linux"):
+        _die_with_parent()
 
     os.chdir(request["workdir"])
     null = os.open(os.devnull, os.O_RDWR)
@@ -192,7 +206,9 @@ def run_request(request: dict[str, Any], use_fork: bool) -> dict[str, Any]:
                     code = 70
                 finally:
                     os._exit(code)
+            _CURRENT_CHILD[0] = pid
             status, timed_out = _wait(pid, timeout)
+            _CURRENT_CHILD[0] = None
             _kill_group(pid)
             if timed_out:
                 _, status = os.waitpid(pid, 0)
@@ -238,8 +254,19 @@ def _run_fresh(request: dict[str, Any], result_path: str, timeout: float) -> tup
     return status, False
 
 
+_CURRENT_CHILD: list[int | None] = [None]
+
+
+def _on_terminate(signum: int, frame: Any) -> None:
+    child = _CURRENT_CHILD[0]
+    if child is not None:
+        _kill_group(child)
+    os._exit(0)
+
+
 def serve(use_fork: bool) -> None:
     """The worker loop: one request per line until stdin closes."""
+    signal.signal(signal.SIGTERM, _on_terminate)
     if use_fork:
         warm_up()
     out = sys.stdout

@@ -1,0 +1,222 @@
+"""Where the learner stands: per-card rows, per-topic summaries and review statistics."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from quiz import scheduler
+from quiz.deck import DIFFICULTIES, Card, Library
+from quiz.timeutil import now as current_time
+
+if TYPE_CHECKING:
+    from quiz.store import CardState, ReviewRow, Store
+
+STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+@dataclass(frozen=True)
+class CardRow:
+    card: Card
+    state: str  # new | learning | review | relearning
+    due: datetime | None
+    retrievability: float | None
+    lapses: int
+    reps: int
+    is_due: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.card.id,
+            "topic": self.card.topic,
+            "difficulty": self.card.difficulty,
+            "tags": list(self.card.tags),
+            "state": self.state,
+            "due": self.due.isoformat() if self.due else None,
+            "retrievability": None if self.retrievability is None
+            else round(self.retrievability, 4),
+            "lapses": self.lapses,
+            "reps": self.reps,
+        }
+
+
+def _states(store: Store | None) -> dict[str, CardState]:
+    return store.states() if store is not None else {}
+
+
+def card_rows(cards: list[Card], store: Store | None, now: datetime | None = None
+              ) -> list[CardRow]:
+    """One row per card, new cards included."""
+    now = now or current_time()
+    states = _states(store)
+    sched = scheduler.make_scheduler(fuzz=False)
+    rows = []
+    for card in cards:
+        st = states.get(card.id)
+        if st is None:
+            rows.append(CardRow(card, "new", None, None, 0, 0, False))
+            continue
+        fsrs_card = scheduler.card_from_json(json.loads(st.fsrs))
+        due = scheduler.utc(st.due)
+        rows.append(CardRow(
+            card, STATE_NAMES.get(st.state, "learning"), due,
+            scheduler.retrievability(sched, fsrs_card, now), st.lapses, st.reps, due <= now,
+        ))
+    return rows
+
+
+@dataclass
+class Bucket:
+    cards: int = 0
+    new: int = 0
+    learning: int = 0
+    review: int = 0
+    due: int = 0
+    retrievabilities: list[float] = field(default_factory=list)
+
+    def add(self, row: CardRow) -> None:
+        self.cards += 1
+        if row.state == "new":
+            self.new += 1
+        elif row.state == "review":
+            self.review += 1
+        else:
+            self.learning += 1
+        self.due += row.is_due
+        if row.retrievability is not None:
+            self.retrievabilities.append(row.retrievability)
+
+    @property
+    def mastery(self) -> float | None:
+        r = self.retrievabilities
+        return sum(r) / len(r) if r else None
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.mastery
+        return {"cards": self.cards, "new": self.new, "learning": self.learning,
+                "review": self.review, "due": self.due,
+                "mastery": None if m is None else round(m, 4)}
+
+
+@dataclass
+class TopicSummary:
+    slug: str
+    name: str
+    total: Bucket
+    by_difficulty: dict[str, Bucket]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"topic": self.slug, "name": self.name, **self.total.to_json(),
+                "by_difficulty": {k: v.to_json() for k, v in self.by_difficulty.items()}}
+
+
+def topic_summary(library: Library, store: Store | None, now: datetime | None = None
+                  ) -> list[TopicSummary]:
+    rows = card_rows(library.cards, store, now)
+    out: dict[str, TopicSummary] = {}
+    for row in rows:
+        c = row.card
+        summary = out.setdefault(c.topic, TopicSummary(
+            c.topic, c.topic_name, Bucket(), {d: Bucket() for d in DIFFICULTIES}))
+        summary.total.add(row)
+        summary.by_difficulty[c.difficulty].add(row)
+    return list(out.values())
+
+
+# ------------------------------------------------------------------ stats
+
+
+@dataclass
+class Stats:
+    today: date
+    per_day: list[tuple[date, int]]
+    reviews_total: int
+    streak_days: int
+    retention: float | None
+    retention_reviews: int
+    due_today: int
+    forecast: list[tuple[date, int]]
+    hardest: list[tuple[str, int, int]]  # card id, lapses, times graded Again
+    predictions_total: int
+    predictions_right: int
+    time_spent_seconds: float
+
+    @property
+    def prediction_accuracy(self) -> float | None:
+        return self.predictions_right / self.predictions_total if self.predictions_total else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "today": self.today.isoformat(),
+            "reviews_total": self.reviews_total,
+            "streak_days": self.streak_days,
+            "retention": None if self.retention is None else round(self.retention, 4),
+            "retention_reviews": self.retention_reviews,
+            "due_today": self.due_today,
+            "reviews_per_day": [{"date": d.isoformat(), "reviews": n} for d, n in self.per_day],
+            "due_forecast": [{"date": d.isoformat(), "due": n} for d, n in self.forecast],
+            "hardest": [{"id": cid, "lapses": lapses, "again": again}
+                        for cid, lapses, again in self.hardest],
+            "predictions": {"total": self.predictions_total, "right": self.predictions_right,
+                            "accuracy": None if self.prediction_accuracy is None
+                            else round(self.prediction_accuracy, 4)},
+            "time_spent_seconds": round(self.time_spent_seconds, 1),
+        }
+
+
+def _local_day(dt: datetime) -> date:
+    return scheduler.utc(dt).astimezone().date()
+
+
+def stats(library: Library, store: Store | None, now: datetime | None = None) -> Stats:
+    """Statistics over every review logged, and the schedule of the cards in the decks."""
+    now = now or current_time()
+    today = _local_day(now)
+    reviews: list[ReviewRow] = store.reviews() if store is not None else []
+    states = _states(store)
+
+    per_day_count = Counter(_local_day(r.reviewed_at) for r in reviews)
+    per_day = [(today - timedelta(days=i), per_day_count.get(today - timedelta(days=i), 0))
+               for i in range(29, -1, -1)]
+
+    streak = 0
+    day = today if per_day_count.get(today) else today - timedelta(days=1)
+    while per_day_count.get(day):
+        streak += 1
+        day -= timedelta(days=1)
+
+    due_reviews = [r for r in reviews if r.was_due]
+    retention = (sum(r.rating != 1 for r in due_reviews) / len(due_reviews)
+                 if due_reviews else None)
+
+    in_decks = {c.id for c in library.cards}
+    due_days = Counter(max(today, _local_day(s.due)) for cid, s in states.items()
+                       if cid in in_decks)
+    forecast = [(today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0))
+                for i in range(14)]
+
+    again = Counter(r.card_id for r in reviews if r.rating == 1)
+    hardest = sorted(
+        ((cid, s.lapses, again.get(cid, 0)) for cid, s in states.items()
+         if s.lapses or again.get(cid)),
+        key=lambda t: (-t[1], -t[2], t[0]),
+    )[:5]
+
+    predicted = [r for r in reviews if r.prediction_right is not None]
+    return Stats(
+        today=today,
+        per_day=per_day,
+        reviews_total=len(reviews),
+        streak_days=streak,
+        retention=retention,
+        retention_reviews=len(due_reviews),
+        due_today=due_days.get(today, 0),
+        forecast=forecast,
+        hardest=hardest,
+        predictions_total=len(predicted),
+        predictions_right=sum(bool(r.prediction_right) for r in predicted),
+        time_spent_seconds=sum((r.duration_ms or 0) for r in reviews) / 1000,
+    )

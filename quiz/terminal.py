@@ -1,0 +1,36 @@
+"""Reading the user's keys: single keypresses in a terminal, one key per line otherwise."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+
+class TerminalInput:
+    """The session's input source for real use; tests pass their own (or pipe stdin)."""
+
+    def __init__(self) -> None:
+        self.interactive = sys.stdin.isatty()
+
+    def key(self, prompt: str, allowed: str) -> str:
+        while True:
+            if self.interactive:
+                typer.echo(prompt, nl=False)
+                ch = typer.getchar()  # Ctrl-C -> KeyboardInterrupt, Ctrl-D -> EOFError
+                typer.echo(ch if ch.isprintable() else "")
+                value = "" if ch in ("\r", "\n") else ch.lower()
+            else:
+                line = self.line(prompt)
+                value = line.strip().lower()[:1]
+            if value == "" or value in allowed:
+                return value
+
+    def line(self, prompt: str) -> str:
+        typer.echo(prompt, nl=False)
+        text = sys.stdin.readline()
+        if not text:
+            raise EOFError
+        if not self.interactive:
+            typer.echo(text.rstrip("\n"))  # echo piped input so transcripts read naturally
+        return text.rstrip("\n")

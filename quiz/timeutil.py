@@ -1,0 +1,36 @@
+"""The clock: real UTC time, or the fixed instant in $SQLAQUIZ_NOW for reproducible runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from quiz.errors import UsageError
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def parse_instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"SQLAQUIZ_NOW={text!r} is not an ISO 8601 date-time") from None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
+
+
+def fixed_clock(text: str | None) -> Callable[[], datetime] | None:
+    """A clock that always answers the instant in `text`, or None when `text` is empty."""
+    if not text:
+        return None
+    instant = parse_instant(text)
+    return lambda: instant
+
+
+def now() -> datetime:
+    """The current instant, honouring $SQLAQUIZ_NOW."""
+    import os
+
+    clock = fixed_clock(os.environ.get("SQLAQUIZ_NOW"))
+    return clock() if clock else utcnow()

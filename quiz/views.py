@@ -1,0 +1,100 @@
+"""Renderables for the progress views: list, topics and stats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from quiz.progress import CardRow, Stats, TopicSummary
+from quiz.render import difficulty
+
+STATE_STYLE = {"new": "blue", "learning": "yellow", "relearning": "red", "review": "green"}
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def card_table(rows: list[CardRow]) -> Table | Text:
+    if not rows:
+        return Text("No cards match these filters.")
+    table = Table(title=f"{len(rows)} cards", title_justify="left")
+    for name, justify in (("id", "left"), ("topic", "left"), ("difficulty", "left"),
+                          ("state", "left"), ("due", "left"), ("recall", "right"),
+                          ("lapses", "right")):
+        table.add_column(name, justify=justify,  # type: ignore[arg-type]
+                         overflow="fold" if name == "id" else "ellipsis")
+    for r in rows:
+        due = "—" if r.due is None else r.due.astimezone().strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            r.card.id, r.card.topic, difficulty(r.card.difficulty),
+            Text(r.state, style=STATE_STYLE[r.state]),
+            Text(due, style="bold" if r.is_due else ""),
+            _pct(r.retrievability), str(r.lapses),
+        )
+    return table
+
+
+def topics_table(summaries: list[TopicSummary]) -> Table:
+    table = Table(title="Topics", title_justify="left")
+    table.add_column("topic")
+    table.add_column("level")
+    for name in ("cards", "new", "learning", "review", "due now", "mastery"):
+        table.add_column(name, justify="right")
+    for s in summaries:
+        b = s.total
+        table.add_row(Text(s.name, style="bold"), Text("all", style="bold"), str(b.cards),
+                      str(b.new), str(b.learning), str(b.review),
+                      Text(str(b.due), style="bold red" if b.due else ""), _pct(b.mastery))
+        for level, bucket in s.by_difficulty.items():
+            if bucket.cards:
+                table.add_row("", difficulty(level), str(bucket.cards), str(bucket.new),
+                              str(bucket.learning), str(bucket.review), str(bucket.due),
+                              _pct(bucket.mastery))
+        table.add_section()
+    return table
+
+
+def bar_chart(series: list[tuple[date, int]], title: str, width: int = 40) -> Panel:
+    peak = max((n for _, n in series), default=0)
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="dim")
+    table.add_column()
+    table.add_column(justify="right")
+    for day, n in series:
+        bar = "█" * (round(n / peak * width) if peak else 0)
+        table.add_row(day.strftime("%a %m-%d"), Text(bar or "·", style="cyan" if n else "dim"),
+                      str(n))
+    return Panel(table, title=title, title_align="left")
+
+
+def stats_report(console: Console, s: Stats) -> None:
+    if not s.reviews_total:
+        console.print("No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
+                      "your statistics appear here after the first grade.")
+        console.print(bar_chart(s.forecast, "due in the next 14 days"))
+        return
+    facts = Table.grid(padding=(0, 2))
+    facts.add_row("reviews", str(s.reviews_total))
+    facts.add_row("streak", f"{s.streak_days} day{'s' if s.streak_days != 1 else ''}")
+    facts.add_row("true retention", f"{_pct(s.retention)} of {s.retention_reviews} due reviews")
+    facts.add_row("due today", str(s.due_today))
+    acc = s.prediction_accuracy
+    facts.add_row("predictions", "—" if acc is None else
+                  f"{s.predictions_right}/{s.predictions_total} right ({acc:.0%})")
+    minutes = s.time_spent_seconds / 60
+    facts.add_row("time spent", f"{minutes:.0f} min" if minutes >= 1
+                  else f"{s.time_spent_seconds:.0f} s")
+    parts = [Panel(facts, title="progress", title_align="left"),
+             bar_chart(s.per_day, "reviews per day, last 30 days"),
+             bar_chart(s.forecast, "due in the next 14 days")]
+    if s.hardest:
+        hard = Table("card", "lapses", "again", title="hardest cards", title_justify="left")
+        for cid, lapses, again in s.hardest:
+            hard.add_row(cid, str(lapses), str(again))
+        parts.append(hard)
+    console.print(Group(*parts))

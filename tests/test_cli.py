@@ -1,0 +1,159 @@
+"""The command line as a whole: help everywhere, light start-up, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from quiz import __version__
+from quiz.cli import app
+
+cli = CliRunner()
+EXPECTED_COMMANDS = ["start", "run", "validate", "list", "topics", "show", "stats", "export",
+                     "import", "reset"]
+
+
+def test_command_set() -> None:
+    group = get_command(app)
+    assert list(group.commands) == EXPECTED_COMMANDS  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", EXPECTED_COMMANDS)
+def test_every_command_has_help(name: str) -> None:
+    command = get_command(app).commands[name]  # type: ignore[attr-defined]
+    assert command.help and len(command.help.strip()) > 20
+    for param in command.params:
+        if param.name not in ("help",) and getattr(param, "help", None) is not None:
+            assert param.help.strip()
+    result = cli.invoke(app, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_version() -> None:
+    result = cli.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"sqlaquiz {__version__}\n"
+
+
+def test_help_imports_no_heavy_modules() -> None:
+    probe = (
+        "import sys\n"
+        "from quiz.cli import app\n"
+        "try:\n"
+        "    app(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('sqlalchemy', 'fastapi', 'pydantic') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert "HEAVY []" in done.stderr
+
+
+def test_python_dash_m_quiz_works() -> None:
+    done = subprocess.run([sys.executable, "-m", "quiz", "--version"], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout == f"sqlaquiz {__version__}\n"
+
+
+def test_list_json_lists_bundled_cards() -> None:
+    result = cli.invoke(app, ["list", "--json"])
+    assert result.exit_code == 0, result.output
+    cards = json.loads(result.stdout)
+    assert len(cards) >= 45
+    assert {"id", "topic", "difficulty", "state", "due"} <= set(cards[0])
+    assert {c["state"] for c in cards} == {"new"}
+
+
+def test_unknown_card_is_one_line_with_suggestions() -> None:
+    result = cli.invoke(app, ["show", "rel-lazy-n-plus-on"])
+    assert result.exit_code == 4
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: no card with id 'rel-lazy-n-plus-on' — did you mean ")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_topic_lists_valid_ones() -> None:
+    result = cli.invoke(app, ["list", "--topic", "nosuch"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown topic 'nosuch'; topics are: ")
+    assert "relationships" in result.stderr
+
+
+def test_unknown_difficulty() -> None:
+    result = cli.invoke(app, ["start", "--difficulty", "extreme"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: unknown difficulty 'extreme'; use one of: easy, medium, hard\n"
+
+
+def test_unusable_data_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("SQLAQUIZ_HOME", str(blocker / "sub"))
+    result = cli.invoke(app, ["stats"])
+    assert result.exit_code == 5
+    assert result.stderr.startswith(f"error: cannot create the data directory {blocker / 'sub'}")
+    assert result.stderr.count("\n") == 1
+
+
+def test_bad_user_deck_warns_and_bundled_cards_still_load(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("topic: {slug: x, name: X}\ncards:\n  - id: x-1\n    difficulty: 7\n")
+    result = cli.invoke(app, ["list", "--json", "--deck", str(bad)])
+    assert result.exit_code == 0
+    assert len(json.loads(result.stdout)) >= 45
+    assert result.stderr.startswith(f"warning: {bad}:4: card 'x-1': field 'difficulty': ")
+
+
+def test_validate_schema_of_a_bad_deck_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("topic: {slug: x, name: X}\ncards:\n  - id: x-1\n    difficulty: 7\n")
+    result = cli.invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 1
+    assert "0 cards checked, 3 problems" in result.stdout
+
+
+def test_run_needs_a_card_or_a_file() -> None:
+    result = cli.invoke(app, ["run"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: give a CARD_ID or --file PATH (one of them)\n"
+
+
+def test_run_file_shows_counts(tmp_path: Path) -> None:
+    script = tmp_path / "mine.py"
+    script.write_text(
+        "from sqlalchemy import create_engine, text\n"
+        "e = create_engine('sqlite://')\n"
+        "with e.connect() as c:\n"
+        "    print(c.execute(text('select 40 + 2')).scalar())\n"
+    )
+    result = cli.invoke(app, ["run", "--file", str(script), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["queries"] == 1
+    assert data["error"] is None and data["timed_out"] is False
+    assert data["cells"][0]["stdout"] == "42\n"
+    assert data["cells"][0]["statements"][0]["sql"] == "select 40 + 2"
+
+
+def test_run_file_reports_the_exception_and_fails(tmp_path: Path) -> None:
+    script = tmp_path / "boom.py"
+    script.write_text("x = 1\nraise ValueError('nope')\n")
+    result = cli.invoke(app, ["run", "--file", str(script)])
+    assert result.exit_code == 1
+    assert "✗ ValueError at line 2: nope" in result.stdout
+
+
+def test_run_missing_file() -> None:
+    result = cli.invoke(app, ["run", "--file", "/no/such/file.py"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: /no/such/file.py: no such file\n"

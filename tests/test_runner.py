@@ -1,0 +1,247 @@
+"""The example runner: exact statement capture, flags, errors and containment."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from quiz.runner import Runner
+
+MODELS = textwrap.dedent(
+    """
+    # %% setup
+    from sqlalchemy import ForeignKey, create_engine, select
+    from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, joinedload,
+                                mapped_column, relationship, selectinload)
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Author(Base):
+        __tablename__ = "authors"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str]
+        books: Mapped[list["Book"]] = relationship(back_populates="author")
+
+    class Book(Base):
+        __tablename__ = "books"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        author_id: Mapped[int] = mapped_column(ForeignKey("authors.id"))
+        author: Mapped[Author] = relationship(back_populates="books")
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Author(name=f"a{i}", books=[Book(), Book()]) for i in range(10)])
+        s.commit()
+    """
+)
+
+
+def test_lazy_loop_is_n_plus_one_and_flagged(runner: Runner) -> None:
+    code = MODELS + textwrap.dedent(
+        """
+        # %% lazy
+        with Session(engine) as s:
+            for a in s.scalars(select(Author)):
+                n = len(a.books)
+        """
+    )
+    result = runner.run(code)
+    assert result.ok
+    lazy = result.cell("lazy")
+    assert lazy is not None
+    assert lazy.queries == 11
+    assert lazy.lazy_loads == 10
+    assert {s.relationship for s in lazy.statements if s.load == "lazy"} == {"Author.books"}
+    assert lazy.n_plus_one == [{"relationship": "Author.books", "lazy_loads": 10}]
+    # the ten lazy loads share one SQL text with different parameters
+    assert [s.similar_to for s in lazy.statements[2:]] == [2] * 9
+
+
+def test_selectinload_is_two_queries(runner: Runner) -> None:
+    code = MODELS + textwrap.dedent(
+        """
+        # %% selectin
+        with Session(engine) as s:
+            authors = s.scalars(select(Author).options(selectinload(Author.books))).all()
+            print(sum(len(a.books) for a in authors))
+        """
+    )
+    result = runner.run(code)
+    cell = result.cell("selectin")
+    assert cell is not None
+    assert cell.queries == 2
+    assert [s.load for s in cell.statements] == [None, "selectin"]
+    assert cell.stdout == "20\n"
+    assert cell.n_plus_one == []
+
+
+def test_joinedload_is_one_query(runner: Runner) -> None:
+    code = MODELS + textwrap.dedent(
+        """
+        # %% joined
+        with Session(engine) as s:
+            authors = s.scalars(select(Author).options(joinedload(Author.books))).unique().all()
+            print(sum(len(a.books) for a in authors))
+        """
+    )
+    cell = runner.run(code).cell("joined")
+    assert cell is not None
+    assert cell.queries == 1
+    assert "JOIN books" in cell.statements[0].sql
+    assert cell.stdout == "20\n"
+
+
+def test_duplicate_statements_are_marked(runner: Runner) -> None:
+    code = (
+        "from sqlalchemy import create_engine, text\n"
+        "e = create_engine('sqlite://')\n"
+        "with e.connect() as c:\n"
+        "    c.execute(text('select :x'), {'x': 1})\n"
+        "    c.execute(text('select :x'), {'x': 1})\n"
+        "    c.execute(text('select :x'), {'x': 2})\n"
+    )
+    st = runner.run(code).cells[0].statements
+    assert [(s.duplicate_of, s.similar_to) for s in st] == [(None, None), (1, None), (None, 1)]
+
+
+def test_fastapi_request_thread_is_counted(runner: Runner) -> None:
+    code = textwrap.dedent(
+        """
+        # %% app
+        from fastapi import FastAPI
+        from fastapi.testclient import TestClient
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import StaticPool
+
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+        app = FastAPI()
+
+        @app.get("/n")
+        def n() -> dict:
+            with engine.connect() as c:
+                a = c.execute(text("select 1")).scalar()
+                b = c.execute(text("select 2")).scalar()
+            return {"sum": a + b}
+
+        # %% request
+        with TestClient(app) as client:
+            print(client.get("/n").json())
+        """
+    )
+    result = runner.run(code)
+    assert result.ok, result.problem()
+    cell = result.cell("request")
+    assert cell is not None
+    assert cell.queries == 2
+    assert cell.stdout == "{'sum': 3}\n"
+    assert all(s.thread != "MainThread" for s in cell.statements)
+
+
+def test_async_engine_is_counted(runner: Runner) -> None:
+    code = textwrap.dedent(
+        """
+        import asyncio
+        from sqlalchemy import text
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        async def main():
+            engine = create_async_engine("sqlite+aiosqlite://")
+            async with engine.connect() as conn:
+                for i in range(3):
+                    await conn.execute(text("select :i"), {"i": i})
+            await engine.dispose()
+            print("done")
+
+        asyncio.run(main())
+        """
+    )
+    result = runner.run(code)
+    assert result.ok, result.problem()
+    assert result.queries == 3
+    assert result.cells[0].stdout == "done\n"
+
+
+def test_error_reports_type_message_and_example_line(runner: Runner) -> None:
+    code = "# %% one\nx = 1\n# %% two\n\ny = {}\ny['missing']\n# %% three\nprint('never')\n"
+    result = runner.run(code)
+    assert [c.title for c in result.cells] == ["one", "two"]
+    err = result.error
+    assert err is not None
+    assert (err.type, err.qualname, err.message, err.line) == (
+        "KeyError", "builtins.KeyError", "'missing'", 6)
+    assert result.problem() == "KeyError at line 6: 'missing'"
+
+
+def test_warnings_are_captured_with_their_line(runner: Runner) -> None:
+    result = runner.run("import warnings\n\nwarnings.warn('careful', DeprecationWarning)\n")
+    assert result.cells[0].warnings == [
+        {"category": "DeprecationWarning", "message": "careful", "line": 3}]
+
+
+def test_no_state_leaks_between_runs(runner: Runner) -> None:
+    first = runner.run("import sys\nsys.modules['leak'] = 1\nGLOBAL = 5\n")
+    assert first.ok
+    second = runner.run("import sys\nprint('leak' in sys.modules, 'GLOBAL' in globals())\n")
+    assert second.cells[0].stdout == "False False\n"
+
+
+def test_environment_hides_the_progress_database(runner: Runner) -> None:
+    result = runner.run("import os\nprint(sorted(k for k in os.environ if 'SQLAQUIZ' in k))\n")
+    assert result.cells[0].stdout == "[]\n"
+
+
+def test_runs_in_a_temporary_folder(runner: Runner) -> None:
+    result = runner.run("import os\nprint(os.path.basename(os.getcwd()).startswith('sqlaquiz-run-'))"
+                        "\nopen('scratch.txt', 'w').write('x')\n")
+    assert result.cells[0].stdout == "True\n"
+
+
+CONTAINMENT = [
+    ("import sys\nsys.exit(3)\n", "SystemExit at line 2: the example called sys.exit(3)"),
+    ("import os\nos._exit(4)\n",
+     "the process exited with status 4 before finishing (os._exit?)"),
+    ("import ctypes\nctypes.string_at(0)\n",
+     "the process crashed with a segmentation fault (SIGSEGV)"),
+    ("raise KeyboardInterrupt\n", "KeyboardInterrupt at line 1: the example raised KeyboardInterrupt"),
+    ("x = bytearray(10 * 2**30)\n",
+     "MemoryError at line 1: out of memory: the example hit its memory cap"),
+]
+
+
+@pytest.mark.parametrize(("code", "problem"), CONTAINMENT)
+def test_containment_reports_one_line_and_carries_on(code: str, problem: str) -> None:
+    with Runner(timeout=5) as r:
+        result = r.run(code)
+        assert result.problem() == problem
+        assert not result.ok
+        after = r.run("print('still here')")
+        assert after.ok and after.cells[0].stdout == "still here\n"
+
+
+def test_infinite_loop_times_out() -> None:
+    with Runner(timeout=0.5) as r:
+        result = r.run("print('start')\nwhile True:\n    pass\n")
+        assert result.timed_out
+        assert result.problem() == "timed out after 0.5 s and was stopped"
+        assert r.run("print(1)").cells[0].stdout == "1\n"
+
+
+def test_huge_output_is_capped_and_marked() -> None:
+    with Runner(timeout=10) as r:
+        result = r.run("print('x' * 100_000_000)\n")
+        assert result.ok
+        assert len(result.cells[0].stdout) == 1_000_000
+        assert result.output_dropped == 100_000_001 - 1_000_000
+
+
+def test_fresh_process_fallback_gives_the_same_counts() -> None:
+    code = MODELS + "\n# %% lazy\nwith Session(engine) as s:\n    [a.books for a in s.scalars(select(Author))]\n"
+    with Runner(timeout=20, fork=False) as r:
+        result = r.run(code)
+    assert result.ok, result.problem()
+    cell = result.cell("lazy")
+    assert cell is not None and cell.queries == 11 and cell.lazy_loads == 10

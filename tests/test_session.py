@@ -1,0 +1,151 @@
+"""Whole review sessions driven through the CLI with a fixed clock and fuzzing off."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz.cli import app
+
+DECK = str(Path(__file__).parent / "data" / "practice.yaml")
+NOW = "2026-03-02T09:00:00+00:00"
+cli = CliRunner()
+
+
+def start(*args: str, input: str, now: str = NOW):  # type: ignore[no-untyped-def]
+    return cli.invoke(app, ["start", "--deck", DECK, "--topic", "practice", *args],
+                      input=input, env={"SQLAQUIZ_NOW": now})
+
+
+def states() -> dict[str, dict]:  # type: ignore[type-arg]
+    result = cli.invoke(app, ["list", "--json", "--deck", DECK, "--topic", "practice"],
+                        env={"SQLAQUIZ_NOW": NOW})
+    assert result.exit_code == 0, result.output
+    return {row["id"]: row for row in json.loads(result.stdout)}
+
+
+def exported(tmp_path: Path) -> dict:  # type: ignore[type-arg]
+    out = tmp_path / "export.json"
+    assert cli.invoke(app, ["export", str(out)]).exit_code == 0
+    return json.loads(out.read_text())  # type: ignore[no-any-return]
+
+
+def test_three_cards_graded_and_scheduled_exactly(tmp_path: Path) -> None:
+    # p-plain: typed answer, Good. p-count: predict 2 (right), Easy. p-raise: predict "n"
+    # (wrong), Good. Learning cards due within 20 minutes come back: p-plain (10m),
+    # p-raise (10m) -> quit at the first of those.
+    result = start(input="identity map\n3\n2\n4\nn\n3\nq\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "1/3  Practice" in out
+    assert "[1] Again 1m  [2] Hard 6m  [3] Good 10m  [4] Easy 8d" in out
+    assert "✓ Right. You predicted 2; the 'two' cell sent 2 queries." in out
+    assert "✗ Not quite. You predicted it does not raise; it raised." in out
+    assert "✓ raised ZeroDivisionError as the card says" in out
+    assert "saved — next review in 8d" in out
+    assert "predictions right  1/2" in out
+    rows = states()
+    assert {cid: (r["state"], r["due"]) for cid, r in rows.items()} == {
+        "p-plain": ("learning", "2026-03-02T09:10:00+00:00"),
+        "p-count": ("review", "2026-03-10T09:00:00+00:00"),
+        "p-raise": ("learning", "2026-03-02T09:10:00+00:00"),
+    }
+    logs = exported(tmp_path)["reviews"]
+    assert [(r["card_id"], r["rating"], r["typed_answer"], r["prediction"],
+             r["prediction_right"]) for r in logs] == [
+        ("p-plain", 3, "identity map", None, None),
+        ("p-count", 4, None, "2", True),
+        ("p-raise", 3, None, "n", False),
+    ]
+
+
+def test_schedule_persists_into_the_next_session() -> None:
+    start(input="\n3\n2\n4\ny\n3\nq\n")
+    later = "2026-03-02T09:15:00+00:00"  # p-plain and p-raise are due, p-count is not
+    result = start(input="\n3\ny\n3\n", now=later)
+    assert result.exit_code == 0
+    assert "1/2  Practice" in result.stdout
+    rows = states()
+    assert rows["p-plain"]["due"] == "2026-03-04T09:15:00+00:00"  # Good again -> 2 days
+    assert rows["p-raise"]["due"] == "2026-03-04T09:15:00+00:00"
+    assert rows["p-count"]["due"] == "2026-03-10T09:00:00+00:00"
+
+
+def test_nothing_due_says_when_and_mentions_cram() -> None:
+    start(input="\n4\n2\n4\ny\n4\n")
+    result = start(input="")
+    assert result.exit_code == 0
+    assert result.stdout.startswith(
+        "Nothing is due right now.\nThe next card is due in 8d (2026-03-10 ")
+    assert "Use --cram to practise these cards anyway" in result.stdout
+
+
+def test_cram_writes_nothing() -> None:
+    result = start("--cram", input="\n3\n2\n3\ny\n3\n")
+    assert result.exit_code == 0
+    assert "reviewed           3 (cram: nothing saved)" in result.stdout
+    assert {r["state"] for r in states().values()} == {"new"}
+
+
+def test_end_of_input_exits_0_and_keeps_grades() -> None:
+    result = start(input="\n3\n")  # one grade, then stdin ends at p-count's prediction
+    assert result.exit_code == 0
+    assert "session summary" in result.stdout
+    assert states()["p-plain"]["state"] == "learning"
+    assert states()["p-count"]["state"] == "new"
+
+
+def test_undo_takes_back_the_last_grade() -> None:
+    result = start(input="\n4\nu\n\n1\nq\n")
+    assert result.exit_code == 0
+    assert "undone: p-plain is back" in result.stdout
+    assert states()["p-plain"]["due"] == "2026-03-02T09:01:00+00:00"  # the Again, not the Easy
+
+
+def test_skip_leaves_a_card_new() -> None:
+    result = start(input="\ns\n2\nq\n")
+    assert result.exit_code == 0
+    assert states()["p-plain"]["state"] == "new"
+
+
+def test_daily_new_card_limit_and_limit_option() -> None:
+    result = start("--new", "1", input="\n4\n")
+    assert "1/1  Practice" in result.stdout
+    again = start("--new", "1", input="")
+    assert "today's new-card limit is reached (--new N allows more)" in again.stdout
+    more = start("--new", "3", "--limit", "1", input="2\n4\n")
+    assert "1/1  Practice" in more.stdout
+
+
+def test_filters_combine_difficulty_and_tag() -> None:
+    result = start("--difficulty", "hard", "--difficulty", "easy", "--tag", "errors",
+                   input="y\n3\nq\n")
+    assert "1/1  Practice  ·  hard" in result.stdout
+
+
+def test_help_key_and_unknown_keys() -> None:
+    result = start(input="\n?\nx\n3\nq\n")
+    assert "undo the last grade and show that card again" in result.stdout
+    assert states()["p-plain"]["state"] == "learning"
+
+
+def test_ctrl_c_exits_130_and_keeps_the_grade(monkeypatch: pytest.MonkeyPatch) -> None:
+    from quiz import terminal
+
+    calls = {"n": 0}
+    real_line = terminal.TerminalInput.line
+
+    def line(self, prompt: str) -> str:  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:  # after the first card was graded
+            raise KeyboardInterrupt
+        return real_line(self, prompt)
+
+    monkeypatch.setattr(terminal.TerminalInput, "line", line)
+    result = start(input="\n3\n")
+    assert result.exit_code == 130
+    assert result.stderr == "\ninterrupted — every graded card is saved\n"
+    assert states()["p-plain"]["state"] == "learning"
