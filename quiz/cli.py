@@ -327,7 +327,7 @@ def export(
     transfer.write_file(file, data, force=force)
     _err_console().print(
         f"exported {len(data['cards'])} card states and {len(data['reviews'])} reviews to {file}",
-        highlight=False)
+        soft_wrap=True)
 
 
 @app.command("import")
@@ -347,7 +347,7 @@ def import_(
     _console().print(
         f"imported {added.reviews} new reviews and {added.cards} card states from {file}"
         + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
-        highlight=False)
+        soft_wrap=True)
 
 
 @app.command()
@@ -373,7 +373,7 @@ def reset(
     finally:
         store.close()
     _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}",
-                     highlight=False)
+                     soft_wrap=True)
 
 
 def _clock() -> Any:

@@ -191,9 +191,9 @@ class _Worker:
             try:
                 if self.proc.stdin:
                     self.proc.stdin.close()
-                self.proc.wait(timeout=2)
+                self.proc.wait(timeout=0.2)
             except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
+                self.proc.kill()  # idle (maybe still importing): nothing to lose
                 self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()

@@ -1,0 +1,51 @@
+"""The bundled decks: every card's claims proven by running its example, and the deck's shape."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from quiz.deck import Card, load_library
+from quiz.runner import Runner
+from quiz.verify import check
+
+LIBRARY = load_library()
+RUNNABLE = [c for c in LIBRARY.cards if c.example]
+_results: dict[str, object] = {}
+
+
+def test_bundled_decks_have_no_problems() -> None:
+    assert [str(p) for p in LIBRARY.problems] == []
+
+
+@pytest.fixture(scope="module")
+def all_results(runner: Runner) -> dict[str, object]:
+    """Run every example once, spread over all cores."""
+    results = runner.run_many([(c.example or "", f"{c.id}.py") for c in RUNNABLE])
+    return dict(zip([c.id for c in RUNNABLE], results))
+
+
+@pytest.mark.parametrize("card", RUNNABLE, ids=lambda c: c.id)
+def test_card_claims_hold(card: Card, all_results: dict) -> None:  # type: ignore[type-arg]
+    verdict = check(card, all_results[card.id])
+    assert verdict.failures == []
+
+
+def test_deck_targets() -> None:
+    cards = LIBRARY.cards
+    assert len(cards) >= 45
+    assert len({c.topic for c in cards}) >= 9
+    levels = Counter(c.difficulty for c in cards)
+    for level in ("easy", "medium", "hard"):
+        assert levels[level] / len(cards) >= 0.20, levels
+    checked = [c for c in cards if c.example and c.expect and (
+        c.expect.queries is not None or c.expect.cells or c.expect.raises)]
+    assert len(checked) / len(cards) >= 0.90
+    assert sum(1 for c in cards if c.challenge) >= 15
+
+
+@pytest.mark.parametrize("card", LIBRARY.cards, ids=lambda c: c.id)
+def test_answer_ends_with_a_rule_of_thumb(card: Card) -> None:
+    last = card.answer.strip().splitlines()[-1]
+    assert last.startswith("**Rule of thumb:**"), card.id

@@ -1,0 +1,159 @@
+"""Progress views, export / import and reset, read from the same store as `start`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from quiz.cli import app
+
+DECK = str(Path(__file__).parent / "data" / "practice.yaml")
+NOW = "2026-03-02T09:00:00+00:00"
+cli = CliRunner()
+
+
+def invoke(*args: str, now: str = NOW, input: str | None = None):  # type: ignore[no-untyped-def]
+    return cli.invoke(app, list(args), env={"SQLAQUIZ_NOW": now}, input=input)
+
+
+def review_some() -> None:
+    """Day 1: three new cards, then all three again 15 minutes later; day 3: p-plain is due
+    and graded Again."""
+    r = invoke("start", "--deck", DECK, "--topic", "practice", input="\n3\n2\n3\ny\n3\nq\n")
+    assert r.exit_code == 0, r.output
+    r = invoke("start", "--deck", DECK, "--topic", "practice",
+               input="\n3\n2\n3\ny\n3\nq\n", now="2026-03-02T09:15:00+00:00")
+    assert r.exit_code == 0, r.output
+    r = invoke("start", "--deck", DECK, "--topic", "practice", "--limit", "1",
+               input="\n1\nq\n", now="2026-03-04T10:00:00+00:00")
+    assert r.exit_code == 0, r.output
+
+
+def stats_json(now: str = "2026-03-04T12:00:00+00:00") -> dict:  # type: ignore[type-arg]
+    r = invoke("stats", "--json", "--deck", DECK, now=now)
+    assert r.exit_code == 0, r.output
+    return json.loads(r.stdout)  # type: ignore[no-any-return]
+
+
+def test_views_have_an_empty_state() -> None:
+    stats = invoke("stats")
+    assert stats.exit_code == 0
+    assert stats.stdout.startswith("No reviews yet. Run sqlaquiz start to begin")
+    data = stats_json()
+    assert (data["reviews_total"], data["streak_days"], data["retention"], data["due_today"]) == (
+        0, 0, None, 0)
+    topics = invoke("topics", "--json")
+    assert topics.exit_code == 0
+    assert all(t["new"] == t["cards"] for t in json.loads(topics.stdout))
+
+
+def test_stats_after_reviews() -> None:
+    review_some()
+    data = stats_json()
+    assert data["reviews_total"] == 7
+    # reviews on 03-02 and 03-04 only: 03-03 breaks the streak
+    assert data["streak_days"] == 1
+    # reviews of due cards: the three at 09:15 (Good) and p-plain on 03-04 (Again)
+    assert (data["retention"], data["retention_reviews"]) == (0.75, 4)
+    assert data["hardest"] == [{"id": "p-plain", "lapses": 1, "again": 1}]
+    assert data["predictions"] == {"total": 4, "right": 4, "accuracy": 1.0}
+    # p-plain relearning (10 minutes after the Again) and the two cards due 2 days after 09:15
+    assert data["due_today"] == 3
+    assert sum(d["reviews"] for d in data["reviews_per_day"]) == 7
+    shown = invoke("stats", "--deck", DECK, now="2026-03-04T12:00:00+00:00").stdout
+    assert "true retention  75% of 4 due reviews" in shown
+    assert "reviews per day, last 30 days" in shown
+
+
+def test_list_and_topics_show_state() -> None:
+    review_some()
+    rows = {r["id"]: r for r in json.loads(
+        invoke("list", "--json", "--deck", DECK, "--topic", "practice").stdout)}
+    assert {k: (v["state"], v["lapses"]) for k, v in rows.items()} == {
+        "p-plain": ("relearning", 1), "p-count": ("review", 0), "p-raise": ("review", 0)}
+    due = invoke("list", "--json", "--due", "--deck", DECK, "--topic", "practice",
+                 now="2026-03-04T12:00:00+00:00")
+    assert [r["id"] for r in json.loads(due.stdout)] == ["p-plain", "p-count", "p-raise"]
+    not_yet = invoke("list", "--json", "--due", "--deck", DECK, "--topic", "practice",
+                     now="2026-03-03T12:00:00+00:00")
+    assert json.loads(not_yet.stdout) == []
+    topics = json.loads(invoke("topics", "--json", "--deck", DECK).stdout)
+    practice = next(t for t in topics if t["topic"] == "practice")
+    assert (practice["cards"], practice["new"], practice["learning"], practice["review"]) == (
+        3, 0, 1, 2)
+    assert practice["by_difficulty"]["easy"]["learning"] == 1
+
+
+def test_export_then_import_into_an_empty_home_gives_identical_stats(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    review_some()
+    before = stats_json()
+    out = tmp_path / "progress.json"
+    assert invoke("export", str(out)).exit_code == 0
+    monkeypatch.setenv("SQLAQUIZ_HOME", str(tmp_path / "fresh"))
+    first = invoke("import", str(out))
+    assert first.exit_code == 0
+    assert first.stdout == f"imported 7 new reviews and 3 card states from {out}\n"
+    assert stats_json() == before
+    second = invoke("import", str(out))
+    assert second.stdout == (f"imported 0 new reviews and 0 card states from {out} "
+                             "(7 reviews were already here)\n")
+    assert stats_json() == before
+
+
+def test_export_never_overwrites_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "mine.json"
+    out.write_text("precious")
+    r = invoke("export", str(out))
+    assert r.exit_code == 6
+    assert r.stderr == f"error: {out} already exists (use --force to overwrite it)\n"
+    assert out.read_text() == "precious"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{not json", "{path}:1: not valid JSON: Expecting property name enclosed in double quotes"),
+    ('{"hello": 1}', "{path}: not a sqlaquiz progress export"),
+    ('{"format": "sqlaquiz-progress", "version": 9, "cards": [], "reviews": []}',
+     "{path}: export format version 9 is not supported (this sqlaquiz reads version 1)"),
+    ('{"format": "sqlaquiz-progress", "version": 1, "cards": [], "reviews": [{"card_id": 1}]}',
+     "{path}: field 'reviews.0.card_id': input should be a valid string"),
+])
+def test_bad_import_file_changes_nothing(tmp_path: Path, content: str, message: str) -> None:
+    review_some()
+    before = stats_json()
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    r = invoke("import", str(bad))
+    assert r.exit_code == 6
+    assert r.stderr == "error: " + message.format(path=bad) + "\n"
+    assert stats_json() == before
+
+
+def test_reset_asks_writes_a_backup_and_deletes(isolated_home: Path) -> None:
+    review_some()
+    declined = invoke("reset", input="n\n")
+    assert declined.exit_code == 1
+    assert stats_json()["reviews_total"] == 7
+    one = invoke("reset", "--card", "p-plain", "--yes")
+    assert one.exit_code == 0
+    assert "reset card 'p-plain': 3 reviews removed; backup at " in one.stdout
+    backups = list((isolated_home / "backups").glob("progress-*.json"))
+    assert len(backups) == 1
+    assert len(json.loads(backups[0].read_text())["reviews"]) == 7
+    everything = invoke("reset", input="y\n")
+    assert everything.exit_code == 0
+    assert stats_json()["reviews_total"] == 0
+
+
+def test_show_card_and_answer() -> None:
+    r = invoke("show", "p-count", "--deck", DECK)
+    assert r.exit_code == 0
+    assert "How many statements does the second cell send?" in r.stdout
+    assert "Predict (a number of queries) before it runs" in r.stdout
+    assert "Rule of thumb" not in r.stdout
+    full = invoke("show", "p-count", "--answer", "--deck", DECK)
+    assert "Rule of thumb" in full.stdout
+    assert 'conn.execute(text("select 2"))' in full.stdout

@@ -1,0 +1,136 @@
+"""The progress database: migrations, foreign and corrupt files, concurrency, undo."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from quiz import scheduler as sch
+from quiz.errors import StoreError
+from quiz.store import MIGRATIONS, SCHEMA_VERSION, ReviewInput, Store
+
+T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def grade(store: Store, card_id: str, rating: int, at: datetime) -> int:
+    s = sch.make_scheduler(fuzz=False)
+    states = store.states()
+    before = sch.card_from_json(None) if card_id not in states else sch.card_from_json(
+        __import__("json").loads(states[card_id].fsrs))
+    after, _ = sch.review(s, before, sch.Rating(rating), at)
+    return store.record_review(ReviewInput(card_id, rating, at, after.to_dict(), after.due,
+                                           int(after.state)))
+
+
+def test_new_database_is_current_and_marked(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "p.sqlite3")
+    assert store.version == SCHEMA_VERSION == 2
+    store.close()
+    con = sqlite3.connect(tmp_path / "p.sqlite3")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA application_id").fetchone()[0] == 0x53514C51
+
+
+def test_version_1_database_is_migrated_forward_keeping_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite3"
+    Store.open(path, target_version=1).close()
+    con = sqlite3.connect(path)
+    con.execute(
+        "INSERT INTO review_log (card_id, rating, reviewed_at, was_due, due_after)"
+        " VALUES ('x', 3, '2026-01-01 00:00:00', 0, '2026-01-02 00:00:00')")
+    con.commit()
+    con.close()
+    store = Store.open(path)
+    assert store.version == 2
+    (row,) = store.reviews()
+    assert (row.card_id, row.rating, row.session_id) == ("x", 3, None)
+    assert sorted(MIGRATIONS) == [1, 2]
+
+
+def test_foreign_sqlite_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "theirs.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (body TEXT)")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="is an SQLite database but not sqlaquiz's"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_corrupt_file_is_refused_and_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"definitely not a database" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"is not a readable sqlaquiz progress database \(file is "
+                                         r"not a database\); it was left untouched"):
+        Store.open(path)
+    assert path.read_bytes() == before
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="schema version 99, newer than this sqlaquiz"):
+        Store.open(path)
+
+
+def test_lapses_count_again_on_review_cards_and_undo_restores(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "p.sqlite3")
+    grade(store, "c", 3, T0)
+    grade(store, "c", 3, T0 + timedelta(minutes=10))  # now in Review, due in 2 days
+    before = store.states()["c"]
+    log_id = grade(store, "c", 1, T0 + timedelta(days=2, minutes=10))
+    after = store.states()["c"]
+    assert (before.lapses, after.lapses, after.reps) == (0, 1, 3)
+    assert [r.was_due for r in store.reviews()] == [False, True, True]
+    assert store.undo(log_id) == "c"
+    restored = store.states()["c"]
+    assert (restored.lapses, restored.reps, restored.due, restored.fsrs) == (
+        before.lapses, before.reps, before.due, before.fsrs)
+    assert store.review_count() == 2
+
+
+def test_two_sessions_at_once_lose_no_review(tmp_path: Path) -> None:
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    errors: list[Exception] = []
+
+    def session(prefix: str) -> None:
+        store = Store.open(path)
+        try:
+            for i in range(40):
+                grade(store, f"{prefix}-{i}", 3, T0 + timedelta(seconds=i))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=session, args=(p,)) for p in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store.open(path)
+    assert store.review_count() == 80
+    assert len(store.states()) == 80
+
+
+def test_reset_one_card_or_all(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "p.sqlite3")
+    grade(store, "a", 3, T0)
+    grade(store, "b", 3, T0)
+    assert store.reset("a") == 1
+    assert set(store.states()) == {"b"}
+    assert store.reset() == 1
+    assert store.states() == {}
