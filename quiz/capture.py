@@ -81,7 +81,7 @@ def _after_cursor_execute(conn, cursor, statement, parameters, context, executem
 
 def _handle_error(context):  # type: ignore[no-untyped-def]
     conn = context.connection
-    if conn is not None and context.statement is not None and context.cursor is not None:
+    if conn is not None and context.statement is not None:
         stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
         started = stack.pop()
         _record(context.statement, context.parameters, False,

@@ -12,7 +12,6 @@ from quiz.verify import check
 
 LIBRARY = load_library()
 RUNNABLE = [c for c in LIBRARY.cards if c.example]
-_results: dict[str, object] = {}
 
 
 def test_bundled_decks_have_no_problems() -> None:

@@ -245,3 +245,20 @@ def test_fresh_process_fallback_gives_the_same_counts() -> None:
     assert result.ok, result.problem()
     cell = result.cell("lazy")
     assert cell is not None and cell.queries == 11 and cell.lazy_loads == 10
+
+
+def test_failed_statement_is_counted_and_the_real_exception_reported(runner: Runner) -> None:
+    code = (
+        "from sqlalchemy import create_engine, text\n"
+        "e = create_engine('sqlite://')\n"
+        "with e.connect() as c:\n"
+        "    c.execute(text('create table t (id integer primary key)'))\n"
+        "    c.execute(text('insert into t values (1)'))\n"
+        "    c.execute(text('insert into t values (1)'))\n"
+    )
+    result = runner.run(code)
+    cell = result.cells[0]
+    assert cell.queries == 3
+    assert [s.failed for s in cell.statements] == [False, False, True]
+    assert result.error is not None and result.error.type == "IntegrityError"
+    assert result.error.line == 6
