@@ -95,7 +95,9 @@ def _record(statement: str, parameters: Any, executemany: bool, seconds: float,
         {
             "sql": statement.strip(),
             "params": _jsonable(parameters),
-            "many": bool(executemany),
+            # SQLAlchemy also flags single-row ORM INSERTs as executemany; show real batches only
+            "many": bool(executemany) and isinstance(parameters, (list, tuple))
+            and len(parameters) > 1,
             "ms": round(seconds * 1000, 3),
             "load": load[0] if load else None,  # "lazy" | "selectin" | "subquery"
             "relationship": load[1] if load else None,
@@ -142,12 +144,54 @@ def install() -> None:
     for cls_name, method, kind in (
         ("_LazyLoader", "_load_for_state", "lazy"),
         ("_SelectInLoader", "_load_for_path", "selectin"),
-        ("_SubqueryLoader", "_load", "subquery"),
     ):
         cls = getattr(strategies, cls_name, None) or getattr(strategies, cls_name.lstrip("_"), None)
         if cls is not None and hasattr(cls, method):
             setattr(cls, method, _tagging(kind, getattr(cls, method)))
+    _tag_subquery_loads(strategies)
     _installed = True
+
+
+_SUBQUERY_NAMES: dict[int, str] = {}
+
+
+def _tag_subquery_loads(strategies: Any) -> None:
+    """subqueryload runs its query from a helper object that does not know the relationship:
+    label the helper when the strategy creates it, then tag while the helper loads."""
+    loader = getattr(strategies, "_SubqueryLoader", None)
+    helper = getattr(loader, "_SubqCollections", None)
+    if loader is None or helper is None or not hasattr(helper, "_load"):
+        return
+    create = loader.create_row_processor
+
+    def create_row_processor(self: Any, context: Any, query_entity: Any, path: Any,
+                             *args: Any) -> Any:
+        out = create(self, context, query_entity, path, *args)
+        try:
+            collections = path[self.parent_property].get(context.attributes, "collections")
+        except Exception:  # noqa: BLE001 - a tag is never worth breaking the example
+            collections = None
+        if collections is not None:  # the helper has __slots__: remember it by id
+            _SUBQUERY_NAMES[id(collections)] = _relationship_name(self)
+        return out
+
+    load = helper._load
+
+    def helper_load(self: Any) -> Any:
+        name = _SUBQUERY_NAMES.get(id(self))
+        if name is None:
+            return load(self)
+        stack = getattr(RECORDER.loading, "stack", None)
+        if stack is None:
+            stack = RECORDER.loading.stack = []
+        stack.append(("subquery", name))
+        try:
+            return load(self)
+        finally:
+            stack.pop()
+
+    loader.create_row_processor = create_row_processor
+    helper._load = helper_load
 
 
 class CappedText(io.TextIOBase):

@@ -45,7 +45,7 @@ app = typer.Typer(
     cls=_Group,
     help="A spaced-repetition quiz on SQLAlchemy with FastAPI whose examples really run.",
     no_args_is_help=True,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,  # plain help: Rich's help renderer costs ~60 ms of imports
     pretty_exceptions_enable=False,
 )
 
@@ -220,9 +220,9 @@ def validate(
     from quiz.paths import user_deck_paths
 
     if paths:
-        library = load_library(list(paths), bundled=False)
+        library = load_library(list(paths), bundled=False, check_syntax=True)
     else:
-        library = load_library(user_deck_paths(deck))
+        library = load_library(user_deck_paths(deck), check_syntax=True)
     code = examples.validate(_console(), _err_console(), library, run_examples,
                              card_ids=card_filter or [], jobs=jobs or (os.cpu_count() or 1),
                              timeout=timeout)

@@ -14,16 +14,10 @@ from rich.text import Text
 
 from quiz.deck import Card
 from quiz.runner import CellResult, RunResult, Statement
-
-DIFFICULTY_STYLE = {"easy": "green", "medium": "yellow", "hard": "red"}
-
+from quiz.style import difficulty
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def difficulty(level: str) -> Text:
-    return Text(level, style=DIFFICULTY_STYLE.get(level, ""))
 
 
 # --------------------------------------------------------------------------- cards

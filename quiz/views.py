@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quiz.progress import CardRow, Stats, TopicSummary
-from quiz.render import difficulty
+from quiz.style import difficulty
 
 STATE_STYLE = {"new": "blue", "learning": "yellow", "relearning": "red", "review": "green"}
 

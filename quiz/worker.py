@@ -21,6 +21,7 @@ import time
 from typing import Any
 
 WARM_MODULES = (
+    "ctypes",
     "sqlite3",
     "asyncio",
     "sqlalchemy",
@@ -38,17 +39,122 @@ WARM_MODULES = (
 )
 
 
-def warm_up() -> None:
-    import importlib
+# Run once in the worker before any fork: SQLAlchemy, FastAPI and Pydantic initialise much of
+# their machinery lazily on first use, and a child that starts from a primed worker does not pay
+# for that again on every run.
+PRIMER = """
+import asyncio
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ForeignKey, create_engine, func, insert, select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, joinedload, mapped_column,
+                            relationship, selectinload, sessionmaker, subqueryload)
+from sqlalchemy.pool import StaticPool
 
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+class Base(DeclarativeBase):
+    pass
+
+class Parent(Base):
+    __tablename__ = "parent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None]
+    children: Mapped[list["Child"]] = relationship(back_populates="parent",
+                                                   cascade="all, delete-orphan")
+
+class Child(Base):
+    __tablename__ = "child"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+    parent: Mapped[Parent] = relationship(back_populates="children")
+
+class ChildOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+class ParentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    children: list[ChildOut]
+
+engine = create_engine("sqlite://", poolclass=StaticPool,
+                       connect_args={"check_same_thread": False})
+Base.metadata.create_all(engine)
+SessionLocal = sessionmaker(engine)
+with SessionLocal() as s:
+    s.add_all([Parent(name="p", children=[Child(), Child()]) for _ in range(3)])
+    s.commit()
+    s.execute(insert(Parent), [{"name": "a"}, {"name": "b"}])
+    s.execute(update(Parent).where(Parent.name == "a").values(name="c"))
+    s.scalar(select(func.count()).select_from(Parent))
+    for option in (selectinload, joinedload, subqueryload):
+        s.scalars(select(Parent).options(option(Parent.children))).unique().all()
+    [len(p.children) for p in s.scalars(select(Parent))]
+    s.get(Parent, 1)
+    s.rollback()
+
+app = FastAPI()
+
+def get_db():
+    with SessionLocal() as db:
+        yield db
+
+@app.get("/parents/{pid}", response_model=ParentOut)
+def read(pid: int, db: Session = Depends(get_db)):
+    return db.get(Parent, pid)
+
+with TestClient(app) as client:
+    client.get("/parents/1")
+
+async def main():
+    aengine = create_async_engine("sqlite+aiosqlite://")
+    async with aengine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    async with async_sessionmaker(aengine)() as session:
+        await session.scalars(select(Parent))
+    await aengine.dispose()
+
+asyncio.run(main())
+engine.dispose()
+"""
+
+
+def _prime() -> None:
+    """Run the primer; any failure only costs speed."""
+    import warnings
+
+    from quiz import capture
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(compile(PRIMER, "<sqlaquiz primer>", "exec"), {"__name__": "sqlaquiz_primer"})
+    except Exception:  # noqa: BLE001 - priming is an optimisation; examples run without it
+        pass
+    capture.RECORDER.reset()
+
+
+def warm_up(prime: bool = True) -> None:
+    """Import what examples use and install the capture hooks (and prime, before forking)."""
+    import gc
+    import importlib
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # import-time deprecations are not the example's
+        for name in WARM_MODULES:
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
     from quiz import capture
 
     capture.install()
+    if prime:
+        _prime()
+        gc.collect()
+        gc.freeze()  # forked children then do not dirty the worker's pages by collecting them
 
 
 # --------------------------------------------------------------------------- inside the child
@@ -65,19 +171,25 @@ def _die_with_parent() -> None:
         pass
 
 
-def _child_main(request: dict[str, Any], result_path: str) -> None:
-    """Run one example; called in the forked (or fresh) child process."""
-    from quiz import capture
-
+def _isolate() -> None:
+    """First steps of every child: its own process group, no terminal, dies with the worker."""
+    if hasattr(os, "setpgid"):
+        os.setpgid(0, 0)
     if sys.platform.startswith("linux"):
         _die_with_parent()
-
-    os.chdir(request["workdir"])
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
     sys.stdin = open(os.devnull)  # noqa: SIM115 - lives as long as the process
     signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _child_main(request: dict[str, Any], result_path: str) -> None:
+    """Run one example; called in the (isolated) child process."""
+    from quiz import capture
+
+    os.chdir(request["workdir"])
     try:
         import resource
     except ImportError:  # not on this platform: no memory cap, the timeout still holds
@@ -86,7 +198,7 @@ def _child_main(request: dict[str, Any], result_path: str) -> None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         cap = request.get("memory_bytes")
         if cap:
-            # The cap is on what the example adds to the warm worker's address space.
+            # The cap is on what the example adds to the worker's address space.
             limit = _current_vsize() + int(cap)
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     with open(result_path, "w", encoding="utf-8") as out:
@@ -185,6 +297,50 @@ def _read_records(path: str) -> list[dict[str, Any]]:
     return records
 
 
+class _Spare:
+    """A child forked ahead of time, primed (its pages already copied from the worker), and
+    waiting on a pipe for the request it will run."""
+
+    def __init__(self) -> None:
+        read_end, self.write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child
+            code = 0
+            try:
+                os.close(self.write_end)
+                _isolate()
+                _prime()
+                with os.fdopen(read_end, "rb") as pipe:
+                    data = pipe.read()
+                if data:
+                    request = json.loads(data)
+                    _child_main(request, request["result_path"])
+            except BaseException:  # noqa: BLE001 - never return into the worker's loop
+                code = 70
+            finally:
+                os._exit(code)
+        os.close(read_end)
+
+    def start(self, request: dict[str, Any]) -> None:
+        try:
+            os.write(self.write_end, json.dumps(request).encode())
+        finally:
+            os.close(self.write_end)
+
+    def discard(self) -> None:
+        os.close(self.write_end)
+        _kill_group(self.pid)
+        os.waitpid(self.pid, 0)
+
+
+_SPARE: list[_Spare | None] = [None]
+
+
+def _take_spare() -> _Spare:
+    spare, _SPARE[0] = _SPARE[0], None
+    return spare or _Spare()
+
+
 def run_request(request: dict[str, Any], use_fork: bool) -> dict[str, Any]:
     """Run one example in a contained child and assemble its reply."""
     timeout = float(request.get("timeout", 10.0))
@@ -192,26 +348,18 @@ def run_request(request: dict[str, Any], use_fork: bool) -> dict[str, Any]:
     workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
     fd, result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
     os.close(fd)
-    request = {**request, "workdir": workdir}
+    request = {**request, "workdir": workdir, "result_path": result_path}
     started = time.perf_counter()
     try:
         if use_fork:
-            pid = os.fork()
-            if pid == 0:  # the child
-                code = 0
-                try:
-                    os.setpgid(0, 0)
-                    _child_main(request, result_path)
-                except BaseException:  # noqa: BLE001 - never return into the worker's loop
-                    code = 70
-                finally:
-                    os._exit(code)
-            _CURRENT_CHILD[0] = pid
-            status, timed_out = _wait(pid, timeout)
+            spare = _take_spare()
+            _CURRENT_CHILD[0] = spare.pid
+            spare.start(request)
+            status, timed_out = _wait(spare.pid, timeout)
             _CURRENT_CHILD[0] = None
-            _kill_group(pid)
+            _kill_group(spare.pid)
             if timed_out:
-                _, status = os.waitpid(pid, 0)
+                _, status = os.waitpid(spare.pid, 0)
         else:
             status, timed_out = _run_fresh(request, result_path, timeout)
         records = _read_records(result_path)
@@ -258,9 +406,9 @@ _CURRENT_CHILD: list[int | None] = [None]
 
 
 def _on_terminate(signum: int, frame: Any) -> None:
-    child = _CURRENT_CHILD[0]
-    if child is not None:
-        _kill_group(child)
+    for child in (_CURRENT_CHILD[0], _SPARE[0].pid if _SPARE[0] else None):
+        if child is not None:
+            _kill_group(child)
     os._exit(0)
 
 
@@ -271,18 +419,24 @@ def serve(use_fork: bool) -> None:
         warm_up()
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing but replies may reach the protocol pipe
+    if use_fork:
+        _SPARE[0] = _Spare()
     for line in sys.stdin:
         if not line.strip():
             continue
         reply = run_request(json.loads(line), use_fork)
         out.write(json.dumps(reply) + "\n")
         out.flush()
+        if use_fork:
+            _SPARE[0] = _Spare()  # primed while the user reads the report
+    if _SPARE[0] is not None:
+        _SPARE[0].discard()
 
 
 def main(argv: list[str]) -> None:
     if len(argv) >= 2 and argv[0] == "--child":
         request = json.loads(sys.stdin.read())
-        warm_up()
+        warm_up(prime=False)
         _child_main(request, argv[1])
         return
     use_fork = hasattr(os, "fork") and "--no-fork" not in argv

@@ -10,7 +10,7 @@ from quiz.deck import Card, load_library
 from quiz.runner import Runner
 from quiz.verify import check
 
-LIBRARY = load_library()
+LIBRARY = load_library(check_syntax=True)
 RUNNABLE = [c for c in LIBRARY.cards if c.example]
 
 
@@ -46,5 +46,5 @@ def test_deck_targets() -> None:
 
 @pytest.mark.parametrize("card", LIBRARY.cards, ids=lambda c: c.id)
 def test_answer_ends_with_a_rule_of_thumb(card: Card) -> None:
-    last = card.answer.strip().splitlines()[-1]
-    assert last.startswith("**Rule of thumb:**"), card.id
+    last_paragraph = card.answer.strip().split("\n\n")[-1]
+    assert last_paragraph.startswith("**Rule of thumb:**"), card.id

@@ -262,3 +262,19 @@ def test_failed_statement_is_counted_and_the_real_exception_reported(runner: Run
     assert [s.failed for s in cell.statements] == [False, False, True]
     assert result.error is not None and result.error.type == "IntegrityError"
     assert result.error.line == 6
+
+
+def test_subqueryload_statement_is_tagged(runner: Runner) -> None:
+    code = MODELS + textwrap.dedent(
+        """
+        # %% subquery
+        from sqlalchemy.orm import subqueryload
+        with Session(engine) as s:
+            authors = s.scalars(select(Author).options(subqueryload(Author.books))).all()
+        """
+    )
+    cell = runner.run(code).cell("subquery")
+    assert cell is not None
+    assert cell.queries == 2
+    assert [(s.load, s.relationship) for s in cell.statements] == [
+        (None, None), ("subquery", "Author.books")]
