@@ -69,34 +69,41 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
-def _before_cursor_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+def _before_cursor_execute(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
     conn.info.setdefault("_sqlaquiz_t0", []).append(time.perf_counter())
 
 
-def _after_cursor_execute(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+def _after_cursor_execute(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
     stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
     started = stack.pop()
     _record(statement, parameters, executemany, time.perf_counter() - started, failed=False)
 
 
-def _handle_error(context):  # type: ignore[no-untyped-def]
+def _handle_error(context: Any) -> None:
     conn = context.connection
     if conn is not None and context.statement is not None:
         stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
         started = stack.pop()
-        _record(context.statement, context.parameters, False,
-                time.perf_counter() - started, failed=True)
+        _record(
+            context.statement, context.parameters, False, time.perf_counter() - started, failed=True
+        )
 
 
-def _record(statement: str, parameters: Any, executemany: bool, seconds: float,
-            failed: bool) -> None:
+def _record(
+    statement: str, parameters: Any, executemany: bool, seconds: float, failed: bool
+) -> None:
     load = RECORDER.current_load()
     RECORDER.add(
         {
             "sql": statement.strip(),
             "params": _jsonable(parameters),
             # SQLAlchemy also flags single-row ORM INSERTs as executemany; show real batches only
-            "many": bool(executemany) and isinstance(parameters, (list, tuple))
+            "many": bool(executemany)
+            and isinstance(parameters, (list, tuple))
             and len(parameters) > 1,
             "ms": round(seconds * 1000, 3),
             "load": load[0] if load else None,  # "lazy" | "selectin" | "subquery"
@@ -164,12 +171,13 @@ def _tag_subquery_loads(strategies: Any) -> None:
         return
     create = loader.create_row_processor
 
-    def create_row_processor(self: Any, context: Any, query_entity: Any, path: Any,
-                             *args: Any) -> Any:
+    def create_row_processor(
+        self: Any, context: Any, query_entity: Any, path: Any, *args: Any
+    ) -> Any:
         out = create(self, context, query_entity, path, *args)
         try:
             collections = path[self.parent_property].get(context.attributes, "collections")
-        except Exception:  # noqa: BLE001 - a tag is never worth breaking the example
+        except Exception:
             collections = None
         if collections is not None:  # the helper has __slots__: remember it by id
             _SUBQUERY_NAMES[id(collections)] = _relationship_name(self)
@@ -304,7 +312,7 @@ def run_example(
                 compiled = compile(cell.source, filename, "exec")
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                     exec(compiled, namespace)
-            except BaseException as exc:  # noqa: BLE001 - everything the example does is reported
+            except BaseException as exc:
                 error = _error_info(exc, filename)
         elapsed = time.perf_counter() - started
         with RECORDER.lock:
@@ -320,8 +328,11 @@ def run_example(
                 "stdout": out.getvalue(),
                 "stderr": err.getvalue(),
                 "warnings": [
-                    {"category": w.category.__name__, "message": str(w.message),
-                     "line": w.lineno if w.filename == filename else None}
+                    {
+                        "category": w.category.__name__,
+                        "message": str(w.message),
+                        "line": w.lineno if w.filename == filename else None,
+                    }
                     for w in caught
                 ],
                 "seconds": round(elapsed, 4),

@@ -71,8 +71,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", help="Show the version and exit.", callback=_version,
-                           is_eager=True)
+        bool,
+        typer.Option(
+            "--version", help="Show the version and exit.", callback=_version, is_eager=True
+        ),
     ] = False,
 ) -> None:
     """A spaced-repetition quiz on SQLAlchemy with FastAPI whose examples really run."""
@@ -80,8 +82,11 @@ def _root(
 
 DeckOpt = Annotated[
     list[Path] | None,
-    typer.Option("--deck", help="Extra deck file or folder (repeatable; also $SQLAQUIZ_DECKS).",
-                 show_default=False),
+    typer.Option(
+        "--deck",
+        help="Extra deck file or folder (repeatable; also $SQLAQUIZ_DECKS).",
+        show_default=False,
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 TopicOpt = Annotated[
@@ -89,8 +94,9 @@ TopicOpt = Annotated[
 ]
 LevelOpt = Annotated[
     list[str] | None,
-    typer.Option("--difficulty", "-d", help="easy, medium or hard (repeatable).",
-                 show_default=False),
+    typer.Option(
+        "--difficulty", "-d", help="easy, medium or hard (repeatable).", show_default=False
+    ),
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")]
 TimeoutOpt = Annotated[
@@ -113,8 +119,9 @@ def _library(decks: list[Path] | None, strict: bool = False) -> Library:
     return library
 
 
-def _select(library: Library, topics: list[str] | None, levels: list[str] | None,
-            tags: list[str] | None) -> list[Card]:
+def _select(
+    library: Library, topics: list[str] | None, levels: list[str] | None, tags: list[str] | None
+) -> list[Card]:
     from quiz.filters import select_cards
 
     return select_cards(library, topics or [], levels or [], tags or [])
@@ -128,14 +135,21 @@ def start(
     difficulty: LevelOpt = None,
     topic: TopicOpt = None,
     tag: TagOpt = None,
-    limit: Annotated[int | None, typer.Option("--limit", help="Most cards this session.",
-                                              min=1)] = None,
-    new: Annotated[int | None, typer.Option("--new", help="New cards allowed today "
-                                            "(default 10).", min=0)] = None,
-    cram: Annotated[bool, typer.Option("--cram", help="Practise the filtered cards now; "
-                                       "no schedule or review log is written.")] = False,
-    retention: Annotated[float, typer.Option("--retention", help="Desired retention for FSRS.",
-                                             min=0.7, max=0.99)] = 0.9,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Most cards this session.", min=1)
+    ] = None,
+    new: Annotated[
+        int | None, typer.Option("--new", help="New cards allowed today (default 10).", min=0)
+    ] = None,
+    cram: Annotated[
+        bool,
+        typer.Option(
+            "--cram", help="Practise the filtered cards now; no schedule or review log is written."
+        ),
+    ] = False,
+    retention: Annotated[
+        float, typer.Option("--retention", help="Desired retention for FSRS.", min=0.7, max=0.99)
+    ] = 0.9,
     deck: DeckOpt = None,
     timeout: TimeoutOpt = 10.0,
 ) -> None:
@@ -151,12 +165,24 @@ def start(
     library = _library(deck)
     cards = _select(library, topic, difficulty, tag)
     clock = _clock()
-    options = SessionOptions(limit=limit, new_per_day=new, cram=cram, retention=retention,
-                             timeout=timeout, fuzz=clock is None)
+    options = SessionOptions(
+        limit=limit,
+        new_per_day=new,
+        cram=cram,
+        retention=retention,
+        timeout=timeout,
+        fuzz=clock is None,
+    )
     store = open_default()
     try:
-        code = run_session(cards, store, _console(), TerminalInput(), options,
-                           **({"clock": clock} if clock else {}))
+        code = run_session(
+            cards,
+            store,
+            _console(),
+            TerminalInput(),
+            options,
+            **({"clock": clock} if clock else {}),
+        )
     finally:
         store.close()
     raise typer.Exit(code)
@@ -168,12 +194,19 @@ def start(
 @app.command()
 def run(
     card_id: Annotated[str | None, typer.Argument(help="The card whose example to run.")] = None,
-    file: Annotated[Path | None, typer.Option("--file", "-f", help="Run your own script "
-                                              "instead of a card's example.")] = None,
-    export: Annotated[bool, typer.Option("--export", help="Print the example as a standalone "
-                                         "script and exit.")] = False,
-    edit: Annotated[bool, typer.Option("--edit", help="Edit the example in $EDITOR, run it "
-                                       "and compare with the original.")] = False,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Run your own script instead of a card's example."),
+    ] = None,
+    export: Annotated[
+        bool, typer.Option("--export", help="Print the example as a standalone script and exit.")
+    ] = False,
+    edit: Annotated[
+        bool,
+        typer.Option(
+            "--edit", help="Edit the example in $EDITOR, run it and compare with the original."
+        ),
+    ] = False,
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
@@ -193,8 +226,9 @@ def run(
     if export:
         typer.echo(examples.export_script(card, source) if card else source, nl=False)
         return
-    code = examples.run_and_report(console, source, label, card, timeout=timeout,
-                                   as_json=as_json, edit=edit)
+    code = examples.run_and_report(
+        console, source, label, card, timeout=timeout, as_json=as_json, edit=edit
+    )
     raise typer.Exit(code)
 
 
@@ -203,14 +237,20 @@ def run(
 
 @app.command()
 def validate(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Deck files or folders (default: "
-                                                       "the bundled decks and yours).")] = None,
-    run_examples: Annotated[bool, typer.Option("--run", help="Run every example and check "
-                                               "its expectations and challenge.")] = False,
-    card_filter: Annotated[list[str] | None, typer.Option("--card", help="Only these card ids "
-                                                           "(repeatable).")] = None,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Parallel workers (default: all "
-                                      "cores).", min=0)] = 0,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Deck files or folders (default: the bundled decks and yours)."),
+    ] = None,
+    run_examples: Annotated[
+        bool,
+        typer.Option("--run", help="Run every example and check its expectations and challenge."),
+    ] = False,
+    card_filter: Annotated[
+        list[str] | None, typer.Option("--card", help="Only these card ids (repeatable).")
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Parallel workers (default: all cores).", min=0)
+    ] = 0,
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
 ) -> None:
@@ -223,9 +263,15 @@ def validate(
         library = load_library(list(paths), bundled=False, check_syntax=True)
     else:
         library = load_library(user_deck_paths(deck), check_syntax=True)
-    code = examples.validate(_console(), _err_console(), library, run_examples,
-                             card_ids=card_filter or [], jobs=jobs or (os.cpu_count() or 1),
-                             timeout=timeout)
+    code = examples.validate(
+        _console(),
+        _err_console(),
+        library,
+        run_examples,
+        card_ids=card_filter or [],
+        jobs=jobs or (os.cpu_count() or 1),
+        timeout=timeout,
+    )
     raise typer.Exit(code)
 
 
@@ -273,8 +319,9 @@ def topics(
 @app.command()
 def show(
     card_id: Annotated[str, typer.Argument(help="The card to show.")],
-    with_answer: Annotated[bool, typer.Option("--answer", "-a", help="Also show the answer "
-                                              "and the example.")] = False,
+    with_answer: Annotated[
+        bool, typer.Option("--answer", "-a", help="Also show the answer and the example.")
+    ] = False,
     deck: DeckOpt = None,
 ) -> None:
     """Show a card as it appears in a session."""
@@ -327,7 +374,8 @@ def export(
     transfer.write_file(file, data, force=force)
     _err_console().print(
         f"exported {len(data['cards'])} card states and {len(data['reviews'])} reviews to {file}",
-        soft_wrap=True)
+        soft_wrap=True,
+    )
 
 
 @app.command("import")
@@ -347,7 +395,8 @@ def import_(
     _console().print(
         f"imported {added.reviews} new reviews and {added.cards} card states from {file}"
         + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
-        soft_wrap=True)
+        soft_wrap=True,
+    )
 
 
 @app.command()
@@ -372,8 +421,7 @@ def reset(
         removed = store.reset(card)
     finally:
         store.close()
-    _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}",
-                     soft_wrap=True)
+    _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}", soft_wrap=True)
 
 
 def _clock() -> Any:

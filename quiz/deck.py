@@ -157,7 +157,7 @@ class Library:
 # --------------------------------------------------------------------------- YAML with lines
 
 
-class _LineDict(dict):  # type: ignore[type-arg]
+class _LineDict(dict[Any, Any]):
     """A mapping that remembers the line of itself and of each key."""
 
     line: int = 0
@@ -170,7 +170,7 @@ class _DuplicateKey(Exception):
         self.line = line
 
 
-class _LineLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _LineLoader(_BaseLoader):
     pass
 
 
@@ -232,8 +232,9 @@ def deck_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_deck(path: Path, seen: dict[str, Card] | None = None, check_syntax: bool = True
-              ) -> tuple[list[Card], list[Problem]]:
+def load_deck(
+    path: Path, seen: dict[str, Card] | None = None, check_syntax: bool = True
+) -> tuple[list[Card], list[Problem]]:
     """Load one deck file; bad cards are reported and skipped, good ones kept.
 
     `check_syntax` compiles every example (about 20 ms for the bundled decks): `validate` and
@@ -246,7 +247,7 @@ def load_deck(path: Path, seen: dict[str, Card] | None = None, check_syntax: boo
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(path, None, f"cannot read: {exc}")]
     try:
-        data = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_LineLoader)
     except _DuplicateKey as exc:
         return [], [Problem(path, exc.line, str(exc))]
     except yaml.YAMLError as exc:
@@ -260,11 +261,10 @@ def load_deck(path: Path, seen: dict[str, Card] | None = None, check_syntax: boo
     try:
         header = DeckHeader.model_validate(data)
     except ValidationError as exc:
-        problems = [
+        return [], [
             Problem(path, _line_of(data, e["loc"], 1), _message(e), None, _field_name(e["loc"]))
             for e in exc.errors()
         ]
-        return [], problems
 
     cards: list[Card] = []
     problems: list[Problem] = []
@@ -277,8 +277,13 @@ def load_deck(path: Path, seen: dict[str, Card] | None = None, check_syntax: boo
         except ValidationError as exc:
             for e in exc.errors():
                 problems.append(
-                    Problem(path, _line_of(raw, e["loc"], line), _message(e), card_id,
-                            _field_name(e["loc"]))
+                    Problem(
+                        path,
+                        _line_of(raw, e["loc"], line),
+                        _message(e),
+                        card_id,
+                        _field_name(e["loc"]),
+                    )
                 )
             continue
         card_problems = _check_card(model, raw, path, line, check_syntax)
@@ -309,15 +314,21 @@ def load_deck(path: Path, seen: dict[str, Card] | None = None, check_syntax: boo
     return cards, problems
 
 
-def _check_card(model: CardModel, raw: Any, path: Path, line: int,
-                check_syntax: bool) -> list[Problem]:
+def _check_card(
+    model: CardModel, raw: Any, path: Path, line: int, check_syntax: bool
+) -> list[Problem]:
     """Checks that span fields: named cells exist (and, when asked, the example compiles)."""
     problems: list[Problem] = []
 
     def add(field_path: tuple[Any, ...], message: str) -> None:
         problems.append(
-            Problem(path, _line_of(raw, field_path, line), message, model.id,
-                    ".".join(map(str, field_path)))
+            Problem(
+                path,
+                _line_of(raw, field_path, line),
+                message,
+                model.id,
+                ".".join(map(str, field_path)),
+            )
         )
 
     if model.example is None:
@@ -337,8 +348,13 @@ def _check_card(model: CardModel, raw: Any, path: Path, line: int,
             except SyntaxError as exc:
                 where = exc.lineno or cell.first_line  # source is padded: already example lines
                 problems.append(
-                    Problem(path, example_line + where, f"syntax error in example line {where}: "
-                            f"{exc.msg}", model.id, "example")
+                    Problem(
+                        path,
+                        example_line + where,
+                        f"syntax error in example line {where}: {exc.msg}",
+                        model.id,
+                        "example",
+                    )
                 )
     if model.expect is not None:
         for title in model.expect.cells:
@@ -351,8 +367,9 @@ def _check_card(model: CardModel, raw: Any, path: Path, line: int,
     return problems
 
 
-def load_library(extra: list[Path] | None = None, bundled: bool = True,
-                 check_syntax: bool = False) -> Library:
+def load_library(
+    extra: list[Path] | None = None, bundled: bool = True, check_syntax: bool = False
+) -> Library:
     """The bundled decks plus the user's; problems are collected, never fatal."""
     from quiz.paths import bundled_content_dir
 

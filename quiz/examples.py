@@ -58,8 +58,16 @@ def _edit(source: str, name: str) -> str:
         return path.read_text(encoding="utf-8")
 
 
-def run_and_report(console: Console, source: str, label: str, card: Card | None, *,
-                   timeout: float, as_json: bool, edit: bool) -> int:
+def run_and_report(
+    console: Console,
+    source: str,
+    label: str,
+    card: Card | None,
+    *,
+    timeout: float,
+    as_json: bool,
+    edit: bool,
+) -> int:
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
     edited = _edit(source, label.replace("/", "_")) if edit else None
     with Runner(timeout=timeout) as runner:
@@ -93,8 +101,16 @@ def _plain_failures(result: RunResult) -> list[str]:
     return [problem] if problem else []
 
 
-def validate(console: Console, err: Console, library: Library, run_examples: bool, *,
-             card_ids: list[str], jobs: int, timeout: float) -> int:
+def validate(
+    console: Console,
+    err: Console,
+    library: Library,
+    run_examples: bool,
+    *,
+    card_ids: list[str],
+    jobs: int,
+    timeout: float,
+) -> int:
     """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
     for problem in library.problems:
         err.print(f"[red]✗[/] {problem}", highlight=False)
@@ -104,13 +120,14 @@ def validate(console: Console, err: Console, library: Library, run_examples: boo
     if not run_examples:
         ok = not library.problems
         summary = f"{len(cards)} cards checked, {len(library.problems)} problems"
-        console.print(f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {summary}",
-                      highlight=False)
+        console.print(
+            f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {summary}", highlight=False
+        )
         return 0 if ok else 1
     runnable = [c for c in cards if c.example]
     with Runner(timeout=timeout, workers=jobs) as runner:
         results = runner.run_many([(c.example or "", f"{c.id}.py") for c in runnable])
-    by_id = dict(zip([c.id for c in runnable], results))
+    by_id = dict(zip([c.id for c in runnable], results, strict=True))
     rows: list[tuple[Card, RunResult | None, list[str]]] = []
     failed = 0
     for card in cards:

@@ -18,8 +18,9 @@ def _topic_slugs(library: Library, wanted: list[str]) -> set[str]:
     return slugs
 
 
-def select_cards(library: Library, topics: list[str], levels: list[str],
-                 tags: list[str]) -> list[Card]:
+def select_cards(
+    library: Library, topics: list[str], levels: list[str], tags: list[str]
+) -> list[Card]:
     """The library's cards that pass every given filter, in deck order."""
     for level in levels:
         if level.lower() not in DIFFICULTIES:

@@ -36,7 +36,8 @@ class CardRow:
             "tags": list(self.card.tags),
             "state": self.state,
             "due": self.due.isoformat() if self.due else None,
-            "retrievability": None if self.retrievability is None
+            "retrievability": None
+            if self.retrievability is None
             else round(self.retrievability, 4),
             "lapses": self.lapses,
             "reps": self.reps,
@@ -47,8 +48,7 @@ def _states(store: Store | None) -> dict[str, CardState]:
     return store.states() if store is not None else {}
 
 
-def card_rows(cards: list[Card], store: Store | None, now: datetime | None = None
-              ) -> list[CardRow]:
+def card_rows(cards: list[Card], store: Store | None, now: datetime | None = None) -> list[CardRow]:
     """One row per card, new cards included."""
     now = now or current_time()
     states = _states(store)
@@ -61,10 +61,17 @@ def card_rows(cards: list[Card], store: Store | None, now: datetime | None = Non
             continue
         fsrs_card = scheduler.card_from_json(json.loads(st.fsrs))
         due = scheduler.utc(st.due)
-        rows.append(CardRow(
-            card, STATE_NAMES.get(st.state, "learning"), due,
-            scheduler.retrievability(sched, fsrs_card, now), st.lapses, st.reps, due <= now,
-        ))
+        rows.append(
+            CardRow(
+                card,
+                STATE_NAMES.get(st.state, "learning"),
+                due,
+                scheduler.retrievability(sched, fsrs_card, now),
+                st.lapses,
+                st.reps,
+                due <= now,
+            )
+        )
     return rows
 
 
@@ -96,9 +103,14 @@ class Bucket:
 
     def to_json(self) -> dict[str, Any]:
         m = self.mastery
-        return {"cards": self.cards, "new": self.new, "learning": self.learning,
-                "review": self.review, "due": self.due,
-                "mastery": None if m is None else round(m, 4)}
+        return {
+            "cards": self.cards,
+            "new": self.new,
+            "learning": self.learning,
+            "review": self.review,
+            "due": self.due,
+            "mastery": None if m is None else round(m, 4),
+        }
 
 
 @dataclass
@@ -109,18 +121,25 @@ class TopicSummary:
     by_difficulty: dict[str, Bucket]
 
     def to_json(self) -> dict[str, Any]:
-        return {"topic": self.slug, "name": self.name, **self.total.to_json(),
-                "by_difficulty": {k: v.to_json() for k, v in self.by_difficulty.items()}}
+        return {
+            "topic": self.slug,
+            "name": self.name,
+            **self.total.to_json(),
+            "by_difficulty": {k: v.to_json() for k, v in self.by_difficulty.items()},
+        }
 
 
-def topic_summary(library: Library, store: Store | None, now: datetime | None = None
-                  ) -> list[TopicSummary]:
+def topic_summary(
+    library: Library, store: Store | None, now: datetime | None = None
+) -> list[TopicSummary]:
     rows = card_rows(library.cards, store, now)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
-        summary = out.setdefault(c.topic, TopicSummary(
-            c.topic, c.topic_name, Bucket(), {d: Bucket() for d in DIFFICULTIES}))
+        summary = out.setdefault(
+            c.topic,
+            TopicSummary(c.topic, c.topic_name, Bucket(), {d: Bucket() for d in DIFFICULTIES}),
+        )
         summary.total.add(row)
         summary.by_difficulty[c.difficulty].add(row)
     return list(out.values())
@@ -158,11 +177,16 @@ class Stats:
             "due_today": self.due_today,
             "reviews_per_day": [{"date": d.isoformat(), "reviews": n} for d, n in self.per_day],
             "due_forecast": [{"date": d.isoformat(), "due": n} for d, n in self.forecast],
-            "hardest": [{"id": cid, "lapses": lapses, "again": again}
-                        for cid, lapses, again in self.hardest],
-            "predictions": {"total": self.predictions_total, "right": self.predictions_right,
-                            "accuracy": None if self.prediction_accuracy is None
-                            else round(self.prediction_accuracy, 4)},
+            "hardest": [
+                {"id": cid, "lapses": lapses, "again": again} for cid, lapses, again in self.hardest
+            ],
+            "predictions": {
+                "total": self.predictions_total,
+                "right": self.predictions_right,
+                "accuracy": None
+                if self.prediction_accuracy is None
+                else round(self.prediction_accuracy, 4),
+            },
             "time_spent_seconds": round(self.time_spent_seconds, 1),
         }
 
@@ -179,8 +203,10 @@ def stats(library: Library, store: Store | None, now: datetime | None = None) ->
     states = _states(store)
 
     per_day_count = Counter(_local_day(r.reviewed_at) for r in reviews)
-    per_day = [(today - timedelta(days=i), per_day_count.get(today - timedelta(days=i), 0))
-               for i in range(29, -1, -1)]
+    per_day = [
+        (today - timedelta(days=i), per_day_count.get(today - timedelta(days=i), 0))
+        for i in range(29, -1, -1)
+    ]
 
     streak = 0
     day = today if per_day_count.get(today) else today - timedelta(days=1)
@@ -189,19 +215,23 @@ def stats(library: Library, store: Store | None, now: datetime | None = None) ->
         day -= timedelta(days=1)
 
     due_reviews = [r for r in reviews if r.was_due]
-    retention = (sum(r.rating != 1 for r in due_reviews) / len(due_reviews)
-                 if due_reviews else None)
+    retention = sum(r.rating != 1 for r in due_reviews) / len(due_reviews) if due_reviews else None
 
     in_decks = {c.id for c in library.cards}
-    due_days = Counter(max(today, _local_day(s.due)) for cid, s in states.items()
-                       if cid in in_decks)
-    forecast = [(today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0))
-                for i in range(14)]
+    due_days = Counter(
+        max(today, _local_day(s.due)) for cid, s in states.items() if cid in in_decks
+    )
+    forecast = [
+        (today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0)) for i in range(14)
+    ]
 
     again = Counter(r.card_id for r in reviews if r.rating == 1)
     hardest = sorted(
-        ((cid, s.lapses, again.get(cid, 0)) for cid, s in states.items()
-         if s.lapses or again.get(cid)),
+        (
+            (cid, s.lapses, again.get(cid, 0))
+            for cid, s in states.items()
+            if s.lapses or again.get(cid)
+        ),
         key=lambda t: (-t[1], -t[2], t[0]),
     )[:5]
 

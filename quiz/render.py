@@ -16,6 +16,7 @@ from quiz.deck import Card
 from quiz.runner import CellResult, RunResult, Statement
 from quiz.style import difficulty
 
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -37,8 +38,12 @@ def card_header(card: Card, position: str | None = None) -> Text:
 
 
 def question(card: Card, position: str | None = None) -> RenderableType:
-    return Panel(Markdown(card.question), title=card_header(card, position), title_align="left",
-                 border_style="cyan")
+    return Panel(
+        Markdown(card.question),
+        title=card_header(card, position),
+        title_align="left",
+        border_style="cyan",
+    )
 
 
 def answer(card: Card) -> RenderableType:
@@ -47,9 +52,10 @@ def answer(card: Card) -> RenderableType:
 
 def code(source: str, title: str = "example.py") -> RenderableType:
     return Panel(
-        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True,
-               theme="ansi_dark"),
-        title=title, title_align="left", border_style="blue",
+        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True, theme="ansi_dark"),
+        title=title,
+        title_align="left",
+        border_style="blue",
     )
 
 
@@ -57,8 +63,12 @@ def challenge_prompt(card: Card) -> RenderableType:
     ch = card.challenge
     assert ch is not None
     kind = "a number of queries" if ch.ask == "queries" else "yes or no"
-    return Panel(Markdown(ch.prompt), title=f"Predict ({kind}) before it runs",
-                 title_align="left", border_style="magenta")
+    return Panel(
+        Markdown(ch.prompt),
+        title=f"Predict ({kind}) before it runs",
+        title_align="left",
+        border_style="magenta",
+    )
 
 
 # --------------------------------------------------------------------------- run reports
@@ -93,19 +103,36 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
     for st in cell.statements:
         parts.append(_statement(st))
     if cell.statements_truncated:
-        parts.append(Text(f"… {cell.queries - len(cell.statements)} more statements not shown",
-                          style="dim"))
+        parts.append(
+            Text(f"… {cell.queries - len(cell.statements)} more statements not shown", style="dim")
+        )
     for hint in cell.n_plus_one:
         rel = hint["relationship"]
-        parts.append(Text(
-            f"N+1: {plural(hint['lazy_loads'], 'lazy load')} of {rel} — load it up front with "
-            f"selectinload({rel}) or joinedload({rel})", style="bold yellow"))
+        parts.append(
+            Text(
+                f"N+1: {plural(hint['lazy_loads'], 'lazy load')} of {rel} — load it up front with "
+                f"selectinload({rel}) or joinedload({rel})",
+                style="bold yellow",
+            )
+        )
     if cell.stdout:
-        parts.append(Panel(Text(cell.stdout.rstrip("\n")), title="output", title_align="left",
-                           border_style="dim"))
+        parts.append(
+            Panel(
+                Text(cell.stdout.rstrip("\n")),
+                title="output",
+                title_align="left",
+                border_style="dim",
+            )
+        )
     if cell.stderr:
-        parts.append(Panel(Text(cell.stderr.rstrip("\n")), title="stderr", title_align="left",
-                           border_style="yellow"))
+        parts.append(
+            Panel(
+                Text(cell.stderr.rstrip("\n")),
+                title="stderr",
+                title_align="left",
+                border_style="yellow",
+            )
+        )
     for w in cell.warnings:
         where = f" (line {w['line']})" if w.get("line") else ""
         parts.append(Text(f"⚠ {w['category']}{where}: {w['message']}", style="yellow"))
@@ -115,18 +142,19 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
     if not parts:
         parts.append(Text("no SQL, no output", style="dim"))
     title = Text(f"cell {index}/{total_cells} · {cell.title}", style="bold")
-    title.append(f" — {queries_word(cell.queries)}",
-                 style="bold cyan")
-    return Panel(Group(*parts), title=title, title_align="left",
-                 border_style="red" if cell.error else "cyan")
+    title.append(f" — {queries_word(cell.queries)}", style="bold cyan")
+    return Panel(
+        Group(*parts), title=title, title_align="left", border_style="red" if cell.error else "cyan"
+    )
 
 
 def queries_word(n: int) -> str:
     return f"{n} {'query' if n == 1 else 'queries'}"
 
 
-def verdict_line(result: RunResult, failures: Iterable[str] = (),
-                 expected: str | None = None) -> Text:
+def verdict_line(
+    result: RunResult, failures: Iterable[str] = (), expected: str | None = None
+) -> Text:
     failures = list(failures)
     counts = " · ".join(f"{c.title}: {c.queries}" for c in result.cells)
     summary = f"{queries_word(result.queries)} in {plural(len(result.cells), 'cell')}"
@@ -149,8 +177,13 @@ def verdict_line(result: RunResult, failures: Iterable[str] = (),
     return Text(f"✓ {summary}", style="bold green")
 
 
-def run_report(console: Console, result: RunResult, source: str | None = None,
-               failures: Iterable[str] = (), expected: str | None = None) -> None:
+def run_report(
+    console: Console,
+    result: RunResult,
+    source: str | None = None,
+    failures: Iterable[str] = (),
+    expected: str | None = None,
+) -> None:
     if source is not None:
         console.print(code(source))
     for i, cell in enumerate(result.cells, start=1):
@@ -160,16 +193,18 @@ def run_report(console: Console, result: RunResult, source: str | None = None,
     console.print(verdict_line(result, failures, expected))
 
 
-def run_json(card_id: str | None, result: RunResult, failures: list[str] | None = None
-             ) -> dict[str, Any]:
+def run_json(
+    card_id: str | None, result: RunResult, failures: list[str] | None = None
+) -> dict[str, Any]:
     data = result.to_dict()
     err = result.error
     return {
         "card": card_id,
         "queries": result.queries,
         "cells": data["cells"],
-        "error": None if err is None else {"type": err.type, "qualname": err.qualname,
-                                           "message": err.message, "line": err.line},
+        "error": None
+        if err is None
+        else {"type": err.type, "qualname": err.qualname, "message": err.message, "line": err.line},
         "timed_out": result.timed_out,
         "crash": result.crash,
         "finished": result.finished,
@@ -183,15 +218,17 @@ def compare_counts(original: RunResult, edited: RunResult) -> Table:
     table = Table(title="original → your edit", title_justify="left")
     table.add_column("cell")
     table.add_column("queries", justify="right")
-    titles = list(dict.fromkeys([c.title for c in original.cells] +
-                                [c.title for c in edited.cells]))
+    titles = list(
+        dict.fromkeys([c.title for c in original.cells] + [c.title for c in edited.cells])
+    )
     for title in titles:
         a, b = original.cell(title), edited.cell(title)
         left = str(a.queries) if a else "—"
         right = str(b.queries) if b else "—"
         table.add_row(title, f"{left} → {right}")
-    table.add_row(Text("total", style="bold"), Text(f"{original.queries} → {edited.queries}",
-                                                    style="bold"))
+    table.add_row(
+        Text("total", style="bold"), Text(f"{original.queries} → {edited.queries}", style="bold")
+    )
     return table
 
 
@@ -208,7 +245,10 @@ def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Tabl
         if result is None:
             table.add_row(card.id, "—", "—", Text("no example", style="dim"))
             continue
-        verdict = (Text("✓ ok", style="green") if not failures
-                   else Text("✗ " + "; ".join(failures), style="red"))
+        verdict = (
+            Text("✓ ok", style="green")
+            if not failures
+            else Text("✗ " + "; ".join(failures), style="red")
+        )
         table.add_row(card.id, str(len(result.cells)), str(result.queries), verdict)
     return table

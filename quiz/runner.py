@@ -182,7 +182,8 @@ class _Worker:
             self.busy = False
         if not line:
             raise WorkerError("the example worker stopped unexpectedly")
-        return json.loads(line)  # type: ignore[no-any-return]
+        reply: dict[str, Any] = json.loads(line)
+        return reply
 
     def close(self) -> None:
         if self.busy and self.proc.poll() is None:

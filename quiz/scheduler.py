@@ -32,13 +32,19 @@ def new_card() -> FsrsCard:
 
 
 def card_from_json(data: dict[str, Any] | None) -> FsrsCard:
-    return new_card() if data is None else FsrsCard.from_dict(data)
+    return new_card() if data is None else FsrsCard.from_dict(data)  # type: ignore[arg-type]
 
 
-def review(scheduler: Scheduler, card: FsrsCard, rating: Rating, now: datetime,
-           duration_ms: int | None = None) -> tuple[FsrsCard, ReviewLog]:
-    return scheduler.review_card(card, rating, review_datetime=utc(now),
-                                 review_duration=duration_ms)
+def review(
+    scheduler: Scheduler,
+    card: FsrsCard,
+    rating: Rating,
+    now: datetime,
+    duration_ms: int | None = None,
+) -> tuple[FsrsCard, ReviewLog]:
+    return scheduler.review_card(
+        card, rating, review_datetime=utc(now), review_duration=duration_ms
+    )
 
 
 def preview(scheduler: Scheduler, card: FsrsCard, now: datetime) -> dict[Rating, timedelta]:
@@ -77,8 +83,9 @@ def retrievability(scheduler: Scheduler, card: FsrsCard, now: datetime) -> float
 def state_name(card: FsrsCard | None) -> str:
     if card is None:
         return "new"
-    return {State.Learning: "learning", State.Review: "review",
-            State.Relearning: "relearning"}[card.state]
+    return {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}[
+        card.state
+    ]
 
 
 @dataclass(frozen=True)

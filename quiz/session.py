@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 from rich.console import Console
 
 from quiz import render, scheduler, session_views
 from quiz.deck import Card
 from quiz.runner import Runner, RunResult
-from quiz.store import ReviewInput, Store
+from quiz.store import CardState, ReviewInput, Store
 from quiz.timeutil import utcnow
 from quiz.verify import challenge_truth
 
@@ -66,9 +67,16 @@ class _Graded:
 class ReviewSession:
     """State of one `sqlaquiz start`: the queue, the schedule, the runner, the tally."""
 
-    def __init__(self, cards: list[Card], store: Store, console: Console, inp: InputSource,
-                 options: SessionOptions, clock: Callable[[], datetime] = utcnow,
-                 runner: Runner | None = None) -> None:
+    def __init__(
+        self,
+        cards: list[Card],
+        store: Store,
+        console: Console,
+        inp: InputSource,
+        options: SessionOptions,
+        clock: Callable[[], datetime] = utcnow,
+        runner: Runner | None = None,
+    ) -> None:
         self.cards = {c.id: c for c in cards}
         self.order = [c.id for c in cards]
         self.store = store
@@ -81,8 +89,7 @@ class ReviewSession:
         self.session_id = uuid.uuid4().hex
         self.tally = Tally(started=clock())
         self.history: list[_Graded] = []
-        self.states = {cid: scheduler.card_from_json(_fsrs(s)) for cid, s in
-                       store.states().items()}
+        self.states = {cid: scheduler.card_from_json(_fsrs(s)) for cid, s in store.states().items()}
 
     # -------------------------------------------------------------- queue
 
@@ -90,19 +97,29 @@ class ReviewSession:
         now = self.clock()
         if self.options.cram:
             return self.order[: self.options.limit] if self.options.limit else list(self.order)
-        per_day = (self.options.new_per_day if self.options.new_per_day is not None
-                   else scheduler.DEFAULT_NEW_PER_DAY)
+        per_day = (
+            self.options.new_per_day
+            if self.options.new_per_day is not None
+            else scheduler.DEFAULT_NEW_PER_DAY
+        )
         new_today = self.store.new_cards_since(scheduler.start_of_day(now))
-        return scheduler.build_queue(self.order, self.states, self.scheduler, now,
-                                     new_allowed=per_day - new_today, limit=self.options.limit)
+        return scheduler.build_queue(
+            self.order,
+            self.states,
+            self.scheduler,
+            now,
+            new_allowed=per_day - new_today,
+            limit=self.options.limit,
+        )
 
     # -------------------------------------------------------------- the loop
 
     def run(self) -> int:
         queue = self.build_queue()
         if not queue:
-            session_views.nothing_due(self.console, self._next_due(), self._new_left(),
-                                      self.clock())
+            session_views.nothing_due(
+                self.console, self._next_due(), self._new_left(), self.clock()
+            )
             return 0
         try:
             index = 0
@@ -138,16 +155,19 @@ class ReviewSession:
                 return outcome
             prediction, right = outcome
         else:
-            typed = self.inp.line(
-                "Your answer (optional) · Enter reveals · u undo · q quit: ").strip() or None
+            typed = (
+                self.inp.line("Your answer (optional) · Enter reveals · u undo · q quit: ").strip()
+                or None
+            )
             command = self._command(typed)
             if command:
                 return command
         self.console.print(render.answer(card))
         while True:
             intervals = self._intervals(card)
-            key = self.inp.key(session_views.keys_prompt(intervals, bool(card.example)),
-                               "1234resuq?")
+            key = self.inp.key(
+                session_views.keys_prompt(intervals, bool(card.example)), "1234resuq?"
+            )
             if key in "1234" and key:
                 self._grade(card, int(key), index, shown_at, typed, prediction, right, queue)
                 return "next"
@@ -231,9 +251,17 @@ class ReviewSession:
         preview = scheduler.preview(self.scheduler, fsrs_card, self.clock())
         return {int(r): scheduler.format_interval(d) for r, d in preview.items()}
 
-    def _grade(self, card: Card, rating: int, index: int, shown_at: datetime,
-               typed: str | None, prediction: str | None, right: bool | None,
-               queue: list[str]) -> None:
+    def _grade(
+        self,
+        card: Card,
+        rating: int,
+        index: int,
+        shown_at: datetime,
+        typed: str | None,
+        prediction: str | None,
+        right: bool | None,
+        queue: list[str],
+    ) -> None:
         now = self.clock()
         self.tally.reviewed += 1
         self.tally.again += rating == 1
@@ -242,22 +270,34 @@ class ReviewSession:
             self.history.append(_Graded(None, card, index, right, rating))
             return
         before = self.states.get(card.id) or scheduler.new_card()
-        after, _log = scheduler.review(self.scheduler, before, scheduler.Rating(rating), now,
-                                       duration)
-        review_id = self.store.record_review(ReviewInput(
-            card_id=card.id, rating=rating, reviewed_at=now, fsrs_after=after.to_dict(),
-            due_after=after.due, state_after=int(after.state), duration_ms=duration,
-            typed_answer=typed, prediction=prediction, prediction_right=right,
-            session_id=self.session_id,
-        ))
+        after, _log = scheduler.review(
+            self.scheduler, before, scheduler.Rating(rating), now, duration
+        )
+        review_id = self.store.record_review(
+            ReviewInput(
+                card_id=card.id,
+                rating=rating,
+                reviewed_at=now,
+                fsrs_after=dict(after.to_dict()),
+                due_after=after.due,
+                state_after=int(after.state),
+                duration_ms=duration,
+                typed_answer=typed,
+                prediction=prediction,
+                prediction_right=right,
+                session_id=self.session_id,
+            )
+        )
         self.states[card.id] = after
         due_in = scheduler.utc(after.due) - now
         requeued = due_in <= LEARN_AHEAD
         if requeued:
             queue.append(card.id)
         self.history.append(_Graded(review_id, card, index, right, rating, requeued))
-        self.console.print(f"[dim]saved — next review in {scheduler.format_interval(due_in)}"
-                           f"{' (again later in this session)' if requeued else ''}[/]")
+        self.console.print(
+            f"[dim]saved — next review in {scheduler.format_interval(due_in)}"
+            f"{' (again later in this session)' if requeued else ''}[/]"
+        )
 
     def _undo(self, queue: list[str], index: int) -> int:
         last = self.history.pop()
@@ -288,14 +328,19 @@ class ReviewSession:
         return sum(1 for cid in self.order if cid not in self.states)
 
 
-def _fsrs(state: object) -> dict[str, object]:
-    import json
+def _fsrs(state: CardState) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(state.fsrs)
+    return data
 
-    return json.loads(state.fsrs)  # type: ignore[attr-defined, no-any-return]
 
-
-def run_session(cards: list[Card], store: Store, console: Console, inp: InputSource,
-                options: SessionOptions, clock: Callable[[], datetime] = utcnow,
-                runner: Runner | None = None) -> int:
+def run_session(
+    cards: list[Card],
+    store: Store,
+    console: Console,
+    inp: InputSource,
+    options: SessionOptions,
+    clock: Callable[[], datetime] = utcnow,
+    runner: Runner | None = None,
+) -> int:
     """Run one review session; returns the exit code."""
     return ReviewSession(cards, store, console, inp, options, clock, runner).run()

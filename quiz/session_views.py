@@ -24,14 +24,19 @@ def keys_prompt(intervals: dict[int, str], has_example: bool) -> str:
     return f"{grades}   {extra}s skip · u undo · q quit · ? help > "
 
 
-def prediction_verdict(console: Console, ask: str, guess: int | bool, truth: int | bool | None,
-                       cell: str | None) -> None:
+def prediction_verdict(
+    console: Console, ask: str, guess: int | bool, truth: int | bool | None, cell: str | None
+) -> None:
     if ask == "queries":
         where = f"the '{cell}' cell" if cell else "the example"
-        said = f"You predicted {guess}; {where} sent {truth} {'query' if truth == 1 else 'queries'}."
+        said = (
+            f"You predicted {guess}; {where} sent {truth} {'query' if truth == 1 else 'queries'}."
+        )
     else:
-        said = (f"You predicted it {'raises' if guess else 'does not raise'}; it "
-                f"{'raised' if truth else 'did not raise'}.")
+        said = (
+            f"You predicted it {'raises' if guess else 'does not raise'}; it "
+            f"{'raised' if truth else 'did not raise'}."
+        )
     if guess == truth:
         console.print(Text(f"✓ Right. {said}", style="bold green"))
     else:
@@ -63,8 +68,7 @@ def _when(due: datetime, now: datetime) -> str:
     return f"in {format_interval(delta)} ({local})"
 
 
-def nothing_due(console: Console, next_due: datetime | None, new_left: int,
-                now: datetime) -> None:
+def nothing_due(console: Console, next_due: datetime | None, new_left: int, now: datetime) -> None:
     if next_due is None and not new_left:
         console.print("No cards match these filters.")
         return
@@ -72,8 +76,10 @@ def nothing_due(console: Console, next_due: datetime | None, new_left: int,
     if next_due is not None:
         parts.append(f"The next card is due {_when(next_due, now)}.")
     if new_left:
-        parts.append(f"{new_left} new cards wait, but today's new-card limit is reached "
-                     "(--new N allows more).")
+        parts.append(
+            f"{new_left} new cards wait, but today's new-card limit is reached "
+            "(--new N allows more)."
+        )
     parts.append("Use --cram to practise these cards anyway (nothing is scheduled).")
     for part in parts:
         console.print(part)
@@ -93,5 +99,4 @@ def summary(console: Console, tally: Tally, next_due: datetime | None, cram: boo
     table.add_row("time", f"{int(spent // 60)}m {int(spent % 60):02d}s")
     if next_due is not None and not cram:
         table.add_row("next due", _when(next_due, ended))
-    console.print(Panel(table, title="session summary", title_align="left",
-                        border_style="green"))
+    console.print(Panel(table, title="session summary", title_align="left", border_style="green"))

@@ -243,8 +243,10 @@ class Store:
     def new_cards_since(self, since: datetime) -> int:
         """How many cards had their first review at or after `since`."""
         with self.session() as s:
-            stmt = select(func.count()).select_from(CardState).where(
-                CardState.first_review >= utc(since).replace(tzinfo=None)
+            stmt = (
+                select(func.count())
+                .select_from(CardState)
+                .where(CardState.first_review >= utc(since).replace(tzinfo=None))
             )
             return int(s.scalar(stmt) or 0)
 
@@ -346,5 +348,3 @@ def open_default() -> Store:
     from quiz.paths import data_dir
 
     return Store.open(data_dir() / DB_NAME)
-
-

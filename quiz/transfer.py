@@ -78,18 +78,32 @@ def export_data(store: Store) -> dict[str, Any]:
         "exported_at": datetime.now(timezone.utc).isoformat(),
         "sqlaquiz": __version__,
         "cards": [
-            {"card_id": s.card_id, "fsrs": json.loads(s.fsrs), "due": _iso(s.due),
-             "state": s.state, "reps": s.reps, "lapses": s.lapses,
-             "first_review": _iso(s.first_review), "last_review": _iso(s.last_review)}
+            {
+                "card_id": s.card_id,
+                "fsrs": json.loads(s.fsrs),
+                "due": _iso(s.due),
+                "state": s.state,
+                "reps": s.reps,
+                "lapses": s.lapses,
+                "first_review": _iso(s.first_review),
+                "last_review": _iso(s.last_review),
+            }
             for s in states
         ],
         "reviews": [
-            {"card_id": r.card_id, "rating": r.rating, "reviewed_at": _iso(r.reviewed_at),
-             "duration_ms": r.duration_ms, "typed_answer": r.typed_answer,
-             "prediction": r.prediction, "prediction_right": r.prediction_right,
-             "was_due": r.was_due,
-             "state_before": json.loads(r.state_before) if r.state_before else None,
-             "due_after": _iso(r.due_after), "session_id": r.session_id}
+            {
+                "card_id": r.card_id,
+                "rating": r.rating,
+                "reviewed_at": _iso(r.reviewed_at),
+                "duration_ms": r.duration_ms,
+                "typed_answer": r.typed_answer,
+                "prediction": r.prediction,
+                "prediction_right": r.prediction_right,
+                "was_due": r.was_due,
+                "state_before": json.loads(r.state_before) if r.state_before else None,
+                "due_after": _iso(r.due_after),
+                "session_id": r.session_id,
+            }
             for r in reviews
         ],
     }
@@ -125,7 +139,8 @@ def read_file(path: Path) -> ExportFile:
     if raw.get("version") != FORMAT_VERSION:
         raise TransferError(
             f"{path}: export format version {raw.get('version')!r} is not supported "
-            f"(this sqlaquiz reads version {FORMAT_VERSION})")
+            f"(this sqlaquiz reads version {FORMAT_VERSION})"
+        )
     try:
         return ExportFile.model_validate(raw)
     except ValidationError as exc:
@@ -147,21 +162,30 @@ def import_data(store: Store, data: ExportFile) -> Imported:
     cards = reviews = skipped = 0
     try:
         with store.session() as s, s.begin():
-            existing = {(cid, at) for cid, at in s.execute(
-                select(ReviewRow.card_id, ReviewRow.reviewed_at))}
+            existing = {
+                (cid, at) for cid, at in s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
+            }
             for r in data.reviews:
                 key = (r.card_id, _naive(r.reviewed_at))
                 if key in existing:
                     skipped += 1
                     continue
                 existing.add(key)
-                s.add(ReviewRow(
-                    card_id=r.card_id, rating=r.rating, reviewed_at=key[1],
-                    duration_ms=r.duration_ms, typed_answer=r.typed_answer,
-                    prediction=r.prediction, prediction_right=r.prediction_right,
-                    was_due=r.was_due,
-                    state_before=json.dumps(r.state_before) if r.state_before else None,
-                    due_after=_naive(r.due_after), session_id=r.session_id))
+                s.add(
+                    ReviewRow(
+                        card_id=r.card_id,
+                        rating=r.rating,
+                        reviewed_at=key[1],
+                        duration_ms=r.duration_ms,
+                        typed_answer=r.typed_answer,
+                        prediction=r.prediction,
+                        prediction_right=r.prediction_right,
+                        was_due=r.was_due,
+                        state_before=json.dumps(r.state_before) if r.state_before else None,
+                        due_after=_naive(r.due_after),
+                        session_id=r.session_id,
+                    )
+                )
                 reviews += 1
             for c in data.cards:
                 mine = s.get(CardState, c.card_id)

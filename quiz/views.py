@@ -23,18 +23,30 @@ def card_table(rows: list[CardRow]) -> Table | Text:
     if not rows:
         return Text("No cards match these filters.")
     table = Table(title=f"{len(rows)} cards", title_justify="left")
-    for name, justify in (("id", "left"), ("topic", "left"), ("difficulty", "left"),
-                          ("state", "left"), ("due", "left"), ("recall", "right"),
-                          ("lapses", "right")):
-        table.add_column(name, justify=justify,  # type: ignore[arg-type]
-                         overflow="fold" if name == "id" else "ellipsis")
+    for name, justify in (
+        ("id", "left"),
+        ("topic", "left"),
+        ("difficulty", "left"),
+        ("state", "left"),
+        ("due", "left"),
+        ("recall", "right"),
+        ("lapses", "right"),
+    ):
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            overflow="fold" if name == "id" else "ellipsis",
+        )
     for r in rows:
         due = "—" if r.due is None else r.due.astimezone().strftime("%Y-%m-%d %H:%M")
         table.add_row(
-            r.card.id, r.card.topic, difficulty(r.card.difficulty),
+            r.card.id,
+            r.card.topic,
+            difficulty(r.card.difficulty),
             Text(r.state, style=STATE_STYLE[r.state]),
             Text(due, style="bold" if r.is_due else ""),
-            _pct(r.retrievability), str(r.lapses),
+            _pct(r.retrievability),
+            str(r.lapses),
         )
     return table
 
@@ -47,14 +59,28 @@ def topics_table(summaries: list[TopicSummary]) -> Table:
         table.add_column(name, justify="right")
     for s in summaries:
         b = s.total
-        table.add_row(Text(s.name, style="bold"), Text("all", style="bold"), str(b.cards),
-                      str(b.new), str(b.learning), str(b.review),
-                      Text(str(b.due), style="bold red" if b.due else ""), _pct(b.mastery))
+        table.add_row(
+            Text(s.name, style="bold"),
+            Text("all", style="bold"),
+            str(b.cards),
+            str(b.new),
+            str(b.learning),
+            str(b.review),
+            Text(str(b.due), style="bold red" if b.due else ""),
+            _pct(b.mastery),
+        )
         for level, bucket in s.by_difficulty.items():
             if bucket.cards:
-                table.add_row("", difficulty(level), str(bucket.cards), str(bucket.new),
-                              str(bucket.learning), str(bucket.review), str(bucket.due),
-                              _pct(bucket.mastery))
+                table.add_row(
+                    "",
+                    difficulty(level),
+                    str(bucket.cards),
+                    str(bucket.new),
+                    str(bucket.learning),
+                    str(bucket.review),
+                    str(bucket.due),
+                    _pct(bucket.mastery),
+                )
         table.add_section()
     return table
 
@@ -67,15 +93,18 @@ def bar_chart(series: list[tuple[date, int]], title: str, width: int = 40) -> Pa
     table.add_column(justify="right")
     for day, n in series:
         bar = "█" * (round(n / peak * width) if peak else 0)
-        table.add_row(day.strftime("%a %m-%d"), Text(bar or "·", style="cyan" if n else "dim"),
-                      str(n))
+        table.add_row(
+            day.strftime("%a %m-%d"), Text(bar or "·", style="cyan" if n else "dim"), str(n)
+        )
     return Panel(table, title=title, title_align="left")
 
 
 def stats_report(console: Console, s: Stats) -> None:
     if not s.reviews_total:
-        console.print("No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
-                      "your statistics appear here after the first grade.")
+        console.print(
+            "No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
+            "your statistics appear here after the first grade."
+        )
         console.print(bar_chart(s.forecast, "due in the next 14 days"))
         return
     facts = Table.grid(padding=(0, 2))
@@ -84,14 +113,19 @@ def stats_report(console: Console, s: Stats) -> None:
     facts.add_row("true retention", f"{_pct(s.retention)} of {s.retention_reviews} due reviews")
     facts.add_row("due today", str(s.due_today))
     acc = s.prediction_accuracy
-    facts.add_row("predictions", "—" if acc is None else
-                  f"{s.predictions_right}/{s.predictions_total} right ({acc:.0%})")
+    facts.add_row(
+        "predictions",
+        "—" if acc is None else f"{s.predictions_right}/{s.predictions_total} right ({acc:.0%})",
+    )
     minutes = s.time_spent_seconds / 60
-    facts.add_row("time spent", f"{minutes:.0f} min" if minutes >= 1
-                  else f"{s.time_spent_seconds:.0f} s")
-    parts = [Panel(facts, title="progress", title_align="left"),
-             bar_chart(s.per_day, "reviews per day, last 30 days"),
-             bar_chart(s.forecast, "due in the next 14 days")]
+    facts.add_row(
+        "time spent", f"{minutes:.0f} min" if minutes >= 1 else f"{s.time_spent_seconds:.0f} s"
+    )
+    parts: list[Panel | Table] = [
+        Panel(facts, title="progress", title_align="left"),
+        bar_chart(s.per_day, "reviews per day, last 30 days"),
+        bar_chart(s.forecast, "due in the next 14 days"),
+    ]
     if s.hardest:
         hard = Table("card", "lapses", "again", title="hardest cards", title_justify="left")
         for cid, lapses, again in s.hardest:

@@ -9,6 +9,7 @@ run is a fresh `python -m quiz.worker --child` process instead (slower, equally 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -130,7 +131,7 @@ def _prime() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             exec(compile(PRIMER, "<sqlaquiz primer>", "exec"), {"__name__": "sqlaquiz_primer"})
-    except Exception:  # noqa: BLE001 - priming is an optimisation; examples run without it
+    except Exception:
         pass
     capture.RECORDER.reset()
 
@@ -144,10 +145,8 @@ def warm_up(prime: bool = True) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # import-time deprecations are not the example's
         for name in WARM_MODULES:
-            try:
+            with contextlib.suppress(ImportError):
                 importlib.import_module(name)
-            except ImportError:
-                pass
     from quiz import capture
 
     capture.install()
@@ -207,8 +206,12 @@ def _child_main(request: dict[str, Any], result_path: str) -> None:
             out.write(json.dumps(record) + "\n")
             out.flush()
 
-        capture.run_example(request["code"], request["filename"], emit,
-                            output_limit=request.get("output_limit", 1_000_000))
+        capture.run_example(
+            request["code"],
+            request["filename"],
+            emit,
+            output_limit=request.get("output_limit", 1_000_000),
+        )
 
 
 def _current_vsize() -> int:
@@ -254,14 +257,13 @@ def _kill_group(pid: int) -> None:
     """Kill the child and anything it started (it leads its own process group)."""
     if not hasattr(os, "killpg"):
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
-def _describe_exit(status: int | None, timed_out: bool, finished: bool, timeout: float,
-                   memory_bytes: int | None) -> str | None:
+def _describe_exit(
+    status: int | None, timed_out: bool, finished: bool, timeout: float, memory_bytes: int | None
+) -> str | None:
     """One line saying how the process ended, or None if it ended normally."""
     if timed_out:
         return f"timed out after {timeout:g} s and was stopped"
@@ -315,7 +317,7 @@ class _Spare:
                 if data:
                     request = json.loads(data)
                     _child_main(request, request["result_path"])
-            except BaseException:  # noqa: BLE001 - never return into the worker's loop
+            except BaseException:
                 code = 70
             finally:
                 os._exit(code)
@@ -378,7 +380,9 @@ def run_request(request: dict[str, Any], use_fork: bool) -> dict[str, Any]:
     }
 
 
-def _run_fresh(request: dict[str, Any], result_path: str, timeout: float) -> tuple[int | None, bool]:
+def _run_fresh(
+    request: dict[str, Any], result_path: str, timeout: float
+) -> tuple[int | None, bool]:
     """Fallback where fork is unavailable: a new interpreter per run."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "quiz.worker", "--child", result_path],

@@ -9,8 +9,7 @@ def test_no_marker_is_one_cell() -> None:
 def test_markers_split_and_keep_line_numbers() -> None:
     example = "# %% setup\nx = 1\n\n# %% use it\nprint(x)\n#%%\ny = 2\n"
     cells = split_cells(example)
-    assert [(c.title, c.first_line) for c in cells] == [
-        ("setup", 2), ("use it", 5), ("cell 3", 7)]
+    assert [(c.title, c.first_line) for c in cells] == [("setup", 2), ("use it", 5), ("cell 3", 7)]
     # compiled source reports the example's own line numbers
     code = compile(cells[1].source, "ex.py", "exec")
     assert code.co_firstlineno == 1

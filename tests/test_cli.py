@@ -15,8 +15,18 @@ from quiz import __version__
 from quiz.cli import app
 
 cli = CliRunner()
-EXPECTED_COMMANDS = ["start", "run", "validate", "list", "topics", "show", "stats", "export",
-                     "import", "reset"]
+EXPECTED_COMMANDS = [
+    "start",
+    "run",
+    "validate",
+    "list",
+    "topics",
+    "show",
+    "stats",
+    "export",
+    "import",
+    "reset",
+]
 
 
 def test_command_set() -> None:
@@ -53,14 +63,14 @@ def test_help_imports_no_heavy_modules() -> None:
         "heavy = [m for m in ('sqlalchemy', 'fastapi', 'pydantic') if m in sys.modules]\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert "HEAVY []" in done.stderr
 
 
 def test_python_dash_m_quiz_works() -> None:
-    done = subprocess.run([sys.executable, "-m", "quiz", "--version"], capture_output=True,
-                          text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "quiz", "--version"], capture_output=True, text=True, check=True
+    )
     assert done.stdout == f"sqlaquiz {__version__}\n"
 
 

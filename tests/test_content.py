@@ -22,7 +22,7 @@ def test_bundled_decks_have_no_problems() -> None:
 def all_results(runner: Runner) -> dict[str, object]:
     """Run every example once, spread over all cores."""
     results = runner.run_many([(c.example or "", f"{c.id}.py") for c in RUNNABLE])
-    return dict(zip([c.id for c in RUNNABLE], results))
+    return dict(zip([c.id for c in RUNNABLE], results, strict=True))
 
 
 @pytest.mark.parametrize("card", RUNNABLE, ids=lambda c: c.id)
@@ -38,8 +38,13 @@ def test_deck_targets() -> None:
     levels = Counter(c.difficulty for c in cards)
     for level in ("easy", "medium", "hard"):
         assert levels[level] / len(cards) >= 0.20, levels
-    checked = [c for c in cards if c.example and c.expect and (
-        c.expect.queries is not None or c.expect.cells or c.expect.raises)]
+    checked = [
+        c
+        for c in cards
+        if c.example
+        and c.expect
+        and (c.expect.queries is not None or c.expect.cells or c.expect.raises)
+    ]
     assert len(checked) / len(cards) >= 0.90
     assert sum(1 for c in cards if c.challenge) >= 15
 

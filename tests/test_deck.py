@@ -30,12 +30,17 @@ def test_good_deck_loads(deck_file) -> None:  # type: ignore[no-untyped-def]
     assert problems == []
     (card,) = cards
     assert (card.id, card.topic, card.topic_name, card.difficulty, card.tags, card.line) == (
-        "demo-one", "demo", "Demo", "easy", ("a",), 5)
+        "demo-one",
+        "demo",
+        "Demo",
+        "easy",
+        ("a",),
+        5,
+    )
 
 
 def test_field_errors_name_file_line_card_and_field(deck_file) -> None:  # type: ignore[no-untyped-def]
-    path = deck_file(GOOD.replace("difficulty: easy", "difficulty: extreme")
-                     + "    colour: red\n")
+    path = deck_file(GOOD.replace("difficulty: easy", "difficulty: extreme") + "    colour: red\n")
     cards, problems = load_deck(path)
     assert cards == []
     assert [str(p) for p in problems] == [
@@ -46,7 +51,9 @@ def test_field_errors_name_file_line_card_and_field(deck_file) -> None:  # type:
 
 
 def test_all_bad_cards_are_reported_and_good_ones_kept(deck_file) -> None:  # type: ignore[no-untyped-def]
-    text = GOOD + """\
+    text = (
+        GOOD
+        + """\
   - id: Bad Id
     difficulty: hard
     question: Q
@@ -55,12 +62,12 @@ def test_all_bad_cards_are_reported_and_good_ones_kept(deck_file) -> None:  # ty
     difficulty: hard
     question: Q
 """
+    )
     path = deck_file(text)
     cards, problems = load_deck(path)
     assert [c.id for c in cards] == ["demo-one"]
     assert [str(p) for p in problems] == [
-        f"{path}:16: card 'Bad Id': field 'id': string should match pattern "
-        "'^[a-z0-9][a-z0-9-]*$'",
+        f"{path}:16: card 'Bad Id': field 'id': string should match pattern '^[a-z0-9][a-z0-9-]*$'",
         f"{path}:20: card 'no-answer': field 'answer': field required",
     ]
 
@@ -83,7 +90,8 @@ def test_example_syntax_error_points_into_the_file(deck_file) -> None:  # type: 
     _, problems = load_deck(path)
     assert len(problems) == 1
     assert str(problems[0]).startswith(
-        f"{path}:12: card 'demo-one': field 'example': syntax error in example line 2: ")
+        f"{path}:12: card 'demo-one': field 'example': syntax error in example line 2: "
+    )
 
 
 def test_expectations_must_name_real_cells(deck_file) -> None:  # type: ignore[no-untyped-def]
@@ -91,16 +99,19 @@ def test_expectations_must_name_real_cells(deck_file) -> None:  # type: ignore[n
     _, problems = load_deck(path)
     assert [str(p) for p in problems] == [
         f"{path}:16: card 'demo-one': field 'expect.cells.nope': no cell titled 'nope'; "
-        "cells are ['only']"]
+        "cells are ['only']"
+    ]
 
 
 def test_challenge_answer_type_is_checked(deck_file) -> None:  # type: ignore[no-untyped-def]
-    path = deck_file(GOOD + "    challenge:\n      ask: raises\n      prompt: P?\n"
-                            "      answer: 3\n")
+    path = deck_file(
+        GOOD + "    challenge:\n      ask: raises\n      prompt: P?\n      answer: 3\n"
+    )
     _, problems = load_deck(path)
     assert [str(p) for p in problems] == [
         f"{path}:19: card 'demo-one': field 'challenge.answer': a 'raises' challenge needs "
-        "answer: true or false"]
+        "answer: true or false"
+    ]
 
 
 def test_duplicate_ids_across_decks(tmp_path: Path, deck_file) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +120,8 @@ def test_duplicate_ids_across_decks(tmp_path: Path, deck_file) -> None:  # type:
     library = load_library([tmp_path], bundled=False)
     assert [c.id for c in library.cards] == ["demo-one"]
     assert [str(p) for p in library.problems] == [
-        f"{second}:5: card 'demo-one': field 'id': duplicate id, first defined at {first}:5"]
+        f"{second}:5: card 'demo-one': field 'id': duplicate id, first defined at {first}:5"
+    ]
 
 
 def test_bad_user_deck_never_hides_bundled_cards(deck_file) -> None:  # type: ignore[no-untyped-def]
@@ -122,4 +134,6 @@ def test_bad_user_deck_never_hides_bundled_cards(deck_file) -> None:  # type: ig
 
 def test_missing_user_deck_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     library = load_library([tmp_path / "nope.yaml"])
-    assert [str(p) for p in library.problems] == [f"{tmp_path / 'nope.yaml'}: no such file or folder"]
+    assert [str(p) for p in library.problems] == [
+        f"{tmp_path / 'nope.yaml'}: no such file or folder"
+    ]

@@ -24,11 +24,27 @@ def review_some() -> None:
     and graded Again."""
     r = invoke("start", "--deck", DECK, "--topic", "practice", input="\n3\n2\n3\ny\n3\nq\n")
     assert r.exit_code == 0, r.output
-    r = invoke("start", "--deck", DECK, "--topic", "practice",
-               input="\n3\n2\n3\ny\n3\nq\n", now="2026-03-02T09:15:00+00:00")
+    r = invoke(
+        "start",
+        "--deck",
+        DECK,
+        "--topic",
+        "practice",
+        input="\n3\n2\n3\ny\n3\nq\n",
+        now="2026-03-02T09:15:00+00:00",
+    )
     assert r.exit_code == 0, r.output
-    r = invoke("start", "--deck", DECK, "--topic", "practice", "--limit", "1",
-               input="\n1\nq\n", now="2026-03-04T10:00:00+00:00")
+    r = invoke(
+        "start",
+        "--deck",
+        DECK,
+        "--topic",
+        "practice",
+        "--limit",
+        "1",
+        input="\n1\nq\n",
+        now="2026-03-04T10:00:00+00:00",
+    )
     assert r.exit_code == 0, r.output
 
 
@@ -44,7 +60,11 @@ def test_views_have_an_empty_state() -> None:
     assert stats.stdout.startswith("No reviews yet. Run sqlaquiz start to begin")
     data = stats_json()
     assert (data["reviews_total"], data["streak_days"], data["retention"], data["due_today"]) == (
-        0, 0, None, 0)
+        0,
+        0,
+        None,
+        0,
+    )
     topics = invoke("topics", "--json")
     assert topics.exit_code == 0
     assert all(t["new"] == t["cards"] for t in json.loads(topics.stdout))
@@ -70,25 +90,51 @@ def test_stats_after_reviews() -> None:
 
 def test_list_and_topics_show_state() -> None:
     review_some()
-    rows = {r["id"]: r for r in json.loads(
-        invoke("list", "--json", "--deck", DECK, "--topic", "practice").stdout)}
+    rows = {
+        r["id"]: r
+        for r in json.loads(invoke("list", "--json", "--deck", DECK, "--topic", "practice").stdout)
+    }
     assert {k: (v["state"], v["lapses"]) for k, v in rows.items()} == {
-        "p-plain": ("relearning", 1), "p-count": ("review", 0), "p-raise": ("review", 0)}
-    due = invoke("list", "--json", "--due", "--deck", DECK, "--topic", "practice",
-                 now="2026-03-04T12:00:00+00:00")
+        "p-plain": ("relearning", 1),
+        "p-count": ("review", 0),
+        "p-raise": ("review", 0),
+    }
+    due = invoke(
+        "list",
+        "--json",
+        "--due",
+        "--deck",
+        DECK,
+        "--topic",
+        "practice",
+        now="2026-03-04T12:00:00+00:00",
+    )
     assert [r["id"] for r in json.loads(due.stdout)] == ["p-plain", "p-count", "p-raise"]
-    not_yet = invoke("list", "--json", "--due", "--deck", DECK, "--topic", "practice",
-                     now="2026-03-03T12:00:00+00:00")
+    not_yet = invoke(
+        "list",
+        "--json",
+        "--due",
+        "--deck",
+        DECK,
+        "--topic",
+        "practice",
+        now="2026-03-03T12:00:00+00:00",
+    )
     assert json.loads(not_yet.stdout) == []
     topics = json.loads(invoke("topics", "--json", "--deck", DECK).stdout)
     practice = next(t for t in topics if t["topic"] == "practice")
     assert (practice["cards"], practice["new"], practice["learning"], practice["review"]) == (
-        3, 0, 1, 2)
+        3,
+        0,
+        1,
+        2,
+    )
     assert practice["by_difficulty"]["easy"]["learning"] == 1
 
 
 def test_export_then_import_into_an_empty_home_gives_identical_stats(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     review_some()
     before = stats_json()
     out = tmp_path / "progress.json"
@@ -99,8 +145,9 @@ def test_export_then_import_into_an_empty_home_gives_identical_stats(
     assert first.stdout == f"imported 7 new reviews and 3 card states from {out}\n"
     assert stats_json() == before
     second = invoke("import", str(out))
-    assert second.stdout == (f"imported 0 new reviews and 0 card states from {out} "
-                             "(7 reviews were already here)\n")
+    assert second.stdout == (
+        f"imported 0 new reviews and 0 card states from {out} (7 reviews were already here)\n"
+    )
     assert stats_json() == before
 
 
@@ -113,14 +160,25 @@ def test_export_never_overwrites_without_force(tmp_path: Path) -> None:
     assert out.read_text() == "precious"
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    ("{not json", "{path}:1: not valid JSON: Expecting property name enclosed in double quotes"),
-    ('{"hello": 1}', "{path}: not a sqlaquiz progress export"),
-    ('{"format": "sqlaquiz-progress", "version": 9, "cards": [], "reviews": []}',
-     "{path}: export format version 9 is not supported (this sqlaquiz reads version 1)"),
-    ('{"format": "sqlaquiz-progress", "version": 1, "cards": [], "reviews": [{"card_id": 1}]}',
-     "{path}: field 'reviews.0.card_id': input should be a valid string"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "{not json",
+            "{path}:1: not valid JSON: Expecting property name enclosed in double quotes",
+        ),
+        ('{"hello": 1}', "{path}: not a sqlaquiz progress export"),
+        (
+            '{"format": "sqlaquiz-progress", "version": 9, "cards": [], "reviews": []}',
+            "{path}: export format version 9 is not supported (this sqlaquiz reads version 1)",
+        ),
+        (
+            '{"format": "sqlaquiz-progress", "version": 1, "cards": [], '
+            '"reviews": [{"card_id": 1}]}',
+            "{path}: field 'reviews.0.card_id': input should be a valid string",
+        ),
+    ],
+)
 def test_bad_import_file_changes_nothing(tmp_path: Path, content: str, message: str) -> None:
     review_some()
     before = stats_json()

@@ -172,14 +172,19 @@ def test_error_reports_type_message_and_example_line(runner: Runner) -> None:
     err = result.error
     assert err is not None
     assert (err.type, err.qualname, err.message, err.line) == (
-        "KeyError", "builtins.KeyError", "'missing'", 6)
+        "KeyError",
+        "builtins.KeyError",
+        "'missing'",
+        6,
+    )
     assert result.problem() == "KeyError at line 6: 'missing'"
 
 
 def test_warnings_are_captured_with_their_line(runner: Runner) -> None:
     result = runner.run("import warnings\n\nwarnings.warn('careful', DeprecationWarning)\n")
     assert result.cells[0].warnings == [
-        {"category": "DeprecationWarning", "message": "careful", "line": 3}]
+        {"category": "DeprecationWarning", "message": "careful", "line": 3}
+    ]
 
 
 def test_no_state_leaks_between_runs(runner: Runner) -> None:
@@ -195,20 +200,28 @@ def test_environment_hides_the_progress_database(runner: Runner) -> None:
 
 
 def test_runs_in_a_temporary_folder(runner: Runner) -> None:
-    result = runner.run("import os\nprint(os.path.basename(os.getcwd()).startswith('sqlaquiz-run-'))"
-                        "\nopen('scratch.txt', 'w').write('x')\n")
+    result = runner.run(
+        "import os\nprint(os.path.basename(os.getcwd()).startswith('sqlaquiz-run-'))"
+        "\nopen('scratch.txt', 'w').write('x')\n"
+    )
     assert result.cells[0].stdout == "True\n"
 
 
 CONTAINMENT = [
     ("import sys\nsys.exit(3)\n", "SystemExit at line 2: the example called sys.exit(3)"),
-    ("import os\nos._exit(4)\n",
-     "the process exited with status 4 before finishing (os._exit?)"),
-    ("import ctypes\nctypes.string_at(0)\n",
-     "the process crashed with a segmentation fault (SIGSEGV)"),
-    ("raise KeyboardInterrupt\n", "KeyboardInterrupt at line 1: the example raised KeyboardInterrupt"),
-    ("x = bytearray(10 * 2**30)\n",
-     "MemoryError at line 1: out of memory: the example hit its memory cap"),
+    ("import os\nos._exit(4)\n", "the process exited with status 4 before finishing (os._exit?)"),
+    (
+        "import ctypes\nctypes.string_at(0)\n",
+        "the process crashed with a segmentation fault (SIGSEGV)",
+    ),
+    (
+        "raise KeyboardInterrupt\n",
+        "KeyboardInterrupt at line 1: the example raised KeyboardInterrupt",
+    ),
+    (
+        "x = bytearray(10 * 2**30)\n",
+        "MemoryError at line 1: out of memory: the example hit its memory cap",
+    ),
 ]
 
 
@@ -239,7 +252,11 @@ def test_huge_output_is_capped_and_marked() -> None:
 
 
 def test_fresh_process_fallback_gives_the_same_counts() -> None:
-    code = MODELS + "\n# %% lazy\nwith Session(engine) as s:\n    [a.books for a in s.scalars(select(Author))]\n"
+    code = (
+        MODELS
+        + "\n# %% lazy\nwith Session(engine) as s:\n"
+        + "    [a.books for a in s.scalars(select(Author))]\n"
+    )
     with Runner(timeout=20, fork=False) as r:
         result = r.run(code)
     assert result.ok, result.problem()
@@ -277,4 +294,6 @@ def test_subqueryload_statement_is_tagged(runner: Runner) -> None:
     assert cell is not None
     assert cell.queries == 2
     assert [(s.load, s.relationship) for s in cell.statements] == [
-        (None, None), ("subquery", "Author.books")]
+        (None, None),
+        ("subquery", "Author.books"),
+    ]

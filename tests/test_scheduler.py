@@ -24,12 +24,15 @@ def intervals(ratings: list[int]) -> list[timedelta]:
 D, M = timedelta(days=1), timedelta(minutes=1)
 
 
-@pytest.mark.parametrize(("ratings", "expected"), [
-    ([3, 3, 3, 3], [10 * M, 2 * D, 11 * D, 46 * D]),
-    ([1, 3, 3, 3], [1 * M, 10 * M, 1 * D, 2 * D]),
-    ([4, 4, 4], [8 * D, 66 * D, 397 * D]),
-    ([3, 3, 1, 3, 3], [10 * M, 2 * D, 10 * M, 1 * D, 2 * D]),
-])
+@pytest.mark.parametrize(
+    ("ratings", "expected"),
+    [
+        ([3, 3, 3, 3], [10 * M, 2 * D, 11 * D, 46 * D]),
+        ([1, 3, 3, 3], [1 * M, 10 * M, 1 * D, 2 * D]),
+        ([4, 4, 4], [8 * D, 66 * D, 397 * D]),
+        ([3, 3, 1, 3, 3], [10 * M, 2 * D, 10 * M, 1 * D, 2 * D]),
+    ],
+)
 def test_exact_intervals(ratings: list[int], expected: list[timedelta]) -> None:
     assert intervals(ratings) == expected
 
@@ -38,13 +41,23 @@ def test_preview_shows_each_grade_and_formats_like_anki() -> None:
     s = sch.make_scheduler(fuzz=True)  # the preview is never fuzzed
     preview = sch.preview(s, sch.new_card(), START)
     assert {int(k): sch.format_interval(v) for k, v in preview.items()} == {
-        1: "1m", 2: "6m", 3: "10m", 4: "8d"}
+        1: "1m",
+        2: "6m",
+        3: "10m",
+        4: "8d",
+    }
 
 
-@pytest.mark.parametrize(("delta", "text"), [
-    (timedelta(seconds=20), "1m"), (timedelta(minutes=90), "2h"), (timedelta(days=3), "3d"),
-    (timedelta(days=75), "2.5mo"), (timedelta(days=400), "1.1y"),
-])
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(seconds=20), "1m"),
+        (timedelta(minutes=90), "2h"),
+        (timedelta(days=3), "3d"),
+        (timedelta(days=75), "2.5mo"),
+        (timedelta(days=400), "1.1y"),
+    ],
+)
 def test_format_interval(delta: timedelta, text: str) -> None:
     assert sch.format_interval(delta) == text
 
@@ -67,5 +80,5 @@ def test_queue_puts_lowest_retrievability_first_then_new_cards() -> None:
 
 
 def test_retention_bounds() -> None:
-    with pytest.raises(ValueError, match="between 0.70 and 0.99"):
+    with pytest.raises(ValueError, match=r"between 0\.70 and 0\.99"):
         sch.make_scheduler(retention=0.5)

@@ -16,13 +16,18 @@ cli = CliRunner()
 
 
 def start(*args: str, input: str, now: str = NOW):  # type: ignore[no-untyped-def]
-    return cli.invoke(app, ["start", "--deck", DECK, "--topic", "practice", *args],
-                      input=input, env={"SQLAQUIZ_NOW": now})
+    return cli.invoke(
+        app,
+        ["start", "--deck", DECK, "--topic", "practice", *args],
+        input=input,
+        env={"SQLAQUIZ_NOW": now},
+    )
 
 
 def states() -> dict[str, dict]:  # type: ignore[type-arg]
-    result = cli.invoke(app, ["list", "--json", "--deck", DECK, "--topic", "practice"],
-                        env={"SQLAQUIZ_NOW": NOW})
+    result = cli.invoke(
+        app, ["list", "--json", "--deck", DECK, "--topic", "practice"], env={"SQLAQUIZ_NOW": NOW}
+    )
     assert result.exit_code == 0, result.output
     return {row["id"]: row for row in json.loads(result.stdout)}
 
@@ -54,8 +59,10 @@ def test_three_cards_graded_and_scheduled_exactly(tmp_path: Path) -> None:
         "p-raise": ("learning", "2026-03-02T09:10:00+00:00"),
     }
     logs = exported(tmp_path)["reviews"]
-    assert [(r["card_id"], r["rating"], r["typed_answer"], r["prediction"],
-             r["prediction_right"]) for r in logs] == [
+    assert [
+        (r["card_id"], r["rating"], r["typed_answer"], r["prediction"], r["prediction_right"])
+        for r in logs
+    ] == [
         ("p-plain", 3, "identity map", None, None),
         ("p-count", 4, None, "2", True),
         ("p-raise", 3, None, "n", False),
@@ -79,7 +86,8 @@ def test_nothing_due_says_when_and_mentions_cram() -> None:
     result = start(input="")
     assert result.exit_code == 0
     assert result.stdout.startswith(
-        "Nothing is due right now.\nThe next card is due in 8d (2026-03-10 ")
+        "Nothing is due right now.\nThe next card is due in 8d (2026-03-10 "
+    )
     assert "Use --cram to practise these cards anyway" in result.stdout
 
 
@@ -121,8 +129,9 @@ def test_daily_new_card_limit_and_limit_option() -> None:
 
 
 def test_filters_combine_difficulty_and_tag() -> None:
-    result = start("--difficulty", "hard", "--difficulty", "easy", "--tag", "errors",
-                   input="y\n3\nq\n")
+    result = start(
+        "--difficulty", "hard", "--difficulty", "easy", "--tag", "errors", input="y\n3\nq\n"
+    )
     assert "1/1  Practice  ·  hard" in result.stdout
 
 

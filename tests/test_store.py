@@ -19,11 +19,15 @@ T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
 def grade(store: Store, card_id: str, rating: int, at: datetime) -> int:
     s = sch.make_scheduler(fuzz=False)
     states = store.states()
-    before = sch.card_from_json(None) if card_id not in states else sch.card_from_json(
-        __import__("json").loads(states[card_id].fsrs))
+    before = (
+        sch.card_from_json(None)
+        if card_id not in states
+        else sch.card_from_json(__import__("json").loads(states[card_id].fsrs))
+    )
     after, _ = sch.review(s, before, sch.Rating(rating), at)
-    return store.record_review(ReviewInput(card_id, rating, at, after.to_dict(), after.due,
-                                           int(after.state)))
+    return store.record_review(
+        ReviewInput(card_id, rating, at, after.to_dict(), after.due, int(after.state))
+    )
 
 
 def test_new_database_is_current_and_marked(tmp_path: Path) -> None:
@@ -41,7 +45,8 @@ def test_version_1_database_is_migrated_forward_keeping_data(tmp_path: Path) -> 
     con = sqlite3.connect(path)
     con.execute(
         "INSERT INTO review_log (card_id, rating, reviewed_at, was_due, due_after)"
-        " VALUES ('x', 3, '2026-01-01 00:00:00', 0, '2026-01-02 00:00:00')")
+        " VALUES ('x', 3, '2026-01-01 00:00:00', 0, '2026-01-02 00:00:00')"
+    )
     con.commit()
     con.close()
     store = Store.open(path)
@@ -67,8 +72,11 @@ def test_corrupt_file_is_refused_and_untouched(tmp_path: Path) -> None:
     path = tmp_path / "junk.sqlite3"
     path.write_bytes(b"definitely not a database" * 100)
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=r"is not a readable sqlaquiz progress database \(file is "
-                                         r"not a database\); it was left untouched"):
+    with pytest.raises(
+        StoreError,
+        match=r"is not a readable sqlaquiz progress database \(file is "
+        r"not a database\); it was left untouched",
+    ):
         Store.open(path)
     assert path.read_bytes() == before
 
@@ -96,7 +104,11 @@ def test_lapses_count_again_on_review_cards_and_undo_restores(tmp_path: Path) ->
     assert store.undo(log_id) == "c"
     restored = store.states()["c"]
     assert (restored.lapses, restored.reps, restored.due, restored.fsrs) == (
-        before.lapses, before.reps, before.due, before.fsrs)
+        before.lapses,
+        before.reps,
+        before.due,
+        before.fsrs,
+    )
     assert store.review_count() == 2
 
 

@@ -26,10 +26,17 @@ def sqlaquiz_command() -> list[str]:
 
 def spawn(args: list[str], home: Path, now: str) -> pexpect.spawn:
     cmd = sqlaquiz_command()
-    env = {**os.environ, "SQLAQUIZ_HOME": str(home), "SQLAQUIZ_NOW": now, "TERM": "xterm",
-           "COLUMNS": "110", "LINES": "40"}
-    child = pexpect.spawn(cmd[0], cmd[1:] + args, env=env, encoding="utf-8", timeout=30,
-                          dimensions=(40, 110))
+    env = {
+        **os.environ,
+        "SQLAQUIZ_HOME": str(home),
+        "SQLAQUIZ_NOW": now,
+        "TERM": "xterm",
+        "COLUMNS": "110",
+        "LINES": "40",
+    }
+    child = pexpect.spawn(
+        cmd[0], cmd[1:] + args, env=env, encoding="utf-8", timeout=30, dimensions=(40, 110)
+    )
     child.logfile_read = sys.stdout  # shown by pytest when the test fails
     return child
 
@@ -68,8 +75,11 @@ def test_three_cards_by_keypress_then_quit_and_resume(isolated_home: Path) -> No
 
     listing = subprocess.run(
         [*sqlaquiz_command(), "list", "--json", "--deck", DECK, "--topic", "practice"],
-        env={**os.environ, "SQLAQUIZ_HOME": str(isolated_home)}, capture_output=True,
-        text=True, check=True)
+        env={**os.environ, "SQLAQUIZ_HOME": str(isolated_home)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     due = {r["id"]: r["due"] for r in json.loads(listing.stdout)}
     assert due == {
         "p-plain": "2026-03-02T09:10:00+00:00",

@@ -72,17 +72,26 @@ def median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
 
 def command(args: list[str], env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     def run() -> None:
-        subprocess.run(args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       env=env, cwd=ROOT)
+        subprocess.run(
+            args,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+        )
 
     return run
 
 
 def report(name: str, value: float, baseline: float, target: str, unit: str = "s") -> None:
     ratio = value / baseline
-    print(f"{name:<58} {value * 1000:8.1f} ms  vs {baseline * 1000:8.1f} ms  "
-          f"= {ratio:5.2f}x   (target {target})" if unit == "s" else
-          f"{name:<58} {value:8.1f}  vs {baseline:8.1f} = {ratio:5.2f}x (target {target})")
+    print(
+        f"{name:<58} {value * 1000:8.1f} ms  vs {baseline * 1000:8.1f} ms  "
+        f"= {ratio:5.2f}x   (target {target})"
+        if unit == "s"
+        else f"{name:<58} {value:8.1f}  vs {baseline:8.1f} = {ratio:5.2f}x (target {target})"
+    )
 
 
 def seed_store(home: Path, reviews: int) -> None:
@@ -92,10 +101,22 @@ def seed_store(home: Path, reviews: int) -> None:
     store = Store.open(home / DB_NAME)
     store.close()
     con = sqlite3.connect(home / DB_NAME)
-    rows = [(f"bench-{i % 500}", 1 + i % 4, f"2025-01-01 00:00:{i % 60:02d}.{i:06d}",
-             1000, 0, "2025-01-02 00:00:00") for i in range(reviews)]
-    con.executemany("INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, "
-                    "was_due, due_after) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    rows = [
+        (
+            f"bench-{i % 500}",
+            1 + i % 4,
+            f"2025-01-01 00:00:{i % 60:02d}.{i:06d}",
+            1000,
+            0,
+            "2025-01-02 00:00:00",
+        )
+        for i in range(reviews)
+    ]
+    con.executemany(
+        "INSERT INTO review_log (card_id, rating, reviewed_at, duration_ms, "
+        "was_due, due_after) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     con.commit()
     con.close()
 
@@ -103,8 +124,14 @@ def seed_store(home: Path, reviews: int) -> None:
 def time_to_first_question(env: dict[str, str]) -> float:
     """Wall time from starting `sqlaquiz start` until the first prompt is printed."""
     t = time.perf_counter()
-    proc = subprocess.Popen([*sqlaquiz(), "start"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [*sqlaquiz(), "start"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.stdout is not None and proc.stdin is not None
     seen = b""
     while b"Your answer" not in seen and b"How many" not in seen and b"Does it" not in seen:
@@ -129,11 +156,19 @@ def main() -> None:
 
     # 1. start-up
     base = median_time(command([py, "-c", "import typer"]), n)
-    report("sqlaquiz --help  vs  python -c 'import typer'",
-           median_time(command([*sqlaquiz(), "--help"], env), n), base, "<= 1.3x")
+    report(
+        "sqlaquiz --help  vs  python -c 'import typer'",
+        median_time(command([*sqlaquiz(), "--help"], env), n),
+        base,
+        "<= 1.3x",
+    )
     base = median_time(command([py, "-c", "import typer, rich, yaml, sqlalchemy.orm"]), n)
-    report("sqlaquiz list  vs  python -c 'import typer, rich, yaml, sqlalchemy.orm'",
-           median_time(command([*sqlaquiz(), "list"], env), n), base, "<= 1.5x")
+    report(
+        "sqlaquiz list  vs  python -c 'import typer, rich, yaml, sqlalchemy.orm'",
+        median_time(command([*sqlaquiz(), "list"], env), n),
+        base,
+        "<= 1.5x",
+    )
 
     # 2. the runner
     folder = Path(tempfile.mkdtemp())
@@ -157,29 +192,41 @@ def main() -> None:
     with Runner() as runner:
         runner.run(EXAMPLE)  # the first run pays for the worker's imports
         ours = median_time(lambda: runner.run(EXAMPLE), n)
-    report("one example run (warm worker)  vs  the same code in-process", ours, in_proc,
-           "<= 1.5x")
+    report("one example run (warm worker)  vs  the same code in-process", ours, in_proc, "<= 1.5x")
     report("python example.py  vs  one example run (warm worker)", plain, ours, ">= 4x")
 
     # 3. validate --run over every bundled card: all cores vs one
     one = median_time(command([*sqlaquiz(), "validate", "--run", "--jobs", "1"], env), 3)
     every = median_time(command([*sqlaquiz(), "validate", "--run"], env), 3)
-    report(f"validate --run, 1 worker  vs  {os.cpu_count()} workers", one, every,
-           f"~{os.cpu_count()}x on idle cores")
+    report(
+        f"validate --run, 1 worker  vs  {os.cpu_count()} workers",
+        one,
+        every,
+        f"~{os.cpu_count()}x on idle cores",
+    )
 
     # 4. a session's start with a big store
     seed_store(home, 100_000)
     base = median_time(command([py, "-c", "import typer, rich, yaml, sqlalchemy.orm"]), n)
     first = statistics.median(time_to_first_question(env) for _ in range(n))
-    report("start -> first question, 100,000 review logs  vs  import baseline", first, base,
-           "<= 2x")
+    report(
+        "start -> first question, 100,000 review logs  vs  import baseline", first, base, "<= 2x"
+    )
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([*sqlaquiz(), "start", "--cram", "--limit", "5"], input=b"\nr\n3\n" * 5,
-                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
+    subprocess.run(
+        [*sqlaquiz(), "start", "--cram", "--limit", "5"],
+        input=b"\nr\n3\n" * 5,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(f"{'peak memory of a 5-card session that runs examples':<58} "
-          f"{max(peak, before) / 1024:8.1f} MiB (largest process: sqlaquiz or its worker)")
+    print(
+        f"{'peak memory of a 5-card session that runs examples':<58} "
+        f"{max(peak, before) / 1024:8.1f} MiB (largest process: sqlaquiz or its worker)"
+    )
     shutil.rmtree(home, ignore_errors=True)
     shutil.rmtree(folder, ignore_errors=True)
 
