@@ -1,0 +1,80 @@
+"""README.md stays true: the quick start, the CI command, the CLI reference, the card ids."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+
+from quiz.cli import app
+from quiz.deck import load_library
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section)
+
+
+def test_quick_start_is_two_commands() -> None:
+    install, test = quick_start_commands()
+    assert install == "pip install . && sqlaquiz start"
+    assert test == 'pip install ".[test]" && python -m pytest'
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    test_command = quick_start_commands()[1].split("&&")[1].strip()
+    assert test_command in ci.splitlines()
+    assert 'pip install --quiet ".[test]"' in ci
+
+
+@pytest.mark.parametrize("name", list(get_command(app).commands))  # type: ignore[attr-defined]
+def test_every_option_is_documented(name: str) -> None:
+    command = get_command(app).commands[name]  # type: ignore[attr-defined]
+    assert f"sqlaquiz {name}" in README
+    for param in command.params:
+        for flag in param.opts:
+            if flag.startswith("--") and flag != "--help":
+                assert flag in README, f"{name} {flag} is not in README.md"
+
+
+def test_card_ids_in_the_readme_exist() -> None:
+    ids = {c.id for c in load_library().cards}
+    mentioned = set(re.findall(r"sqlaquiz (?:run|show|reset --card) ([a-z0-9][a-z0-9-]+)", README))
+    assert mentioned, "the README shows no card id"
+    assert mentioned <= ids, mentioned - ids
+
+
+def test_exit_codes_table_matches_the_errors() -> None:
+    from quiz import errors
+
+    for cls in (
+        errors.ChecksFailed,
+        errors.UsageError,
+        errors.DeckError,
+        errors.UnknownCardError,
+        errors.DataDirError,
+        errors.TransferError,
+    ):
+        assert f"| {cls.exit_code} |" in README
+    assert f"| {errors.EXIT_INTERRUPTED} |" in README
+
+
+def test_code_is_lint_and_type_clean() -> None:
+    """ruff (lint + format) and mypy, as configured in pyproject.toml."""
+    for args in (
+        ["ruff", "check", "quiz", "tests"],
+        ["ruff", "format", "--check", "quiz", "tests"],
+        ["mypy"],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
