@@ -104,7 +104,8 @@ def _record(
             # SQLAlchemy also flags single-row ORM INSERTs as executemany; show real batches only
             "many": bool(executemany)
             and isinstance(parameters, (list, tuple))
-            and len(parameters) > 1,
+            and len(parameters) > 1
+            and isinstance(parameters[0], (list, tuple, dict)),
             "ms": round(seconds * 1000, 3),
             "load": load[0] if load else None,  # "lazy" | "selectin" | "subquery"
             "relationship": load[1] if load else None,

@@ -98,10 +98,46 @@ def _statement(st: Statement) -> RenderableType:
     return Group(*parts)
 
 
+def _runs(statements: list[Statement]) -> list[list[Statement]]:
+    """Consecutive statements with the same SQL and the same load tag, grouped."""
+    runs: list[list[Statement]] = []
+    for st in statements:
+        last = runs[-1][-1] if runs else None
+        if (
+            last is not None
+            and st.sql == last.sql
+            and st.load == last.load
+            and not st.failed
+            and not last.failed
+        ):
+            runs[-1].append(st)
+        else:
+            runs.append([st])
+    return runs
+
+
+def _repeats(run: list[Statement]) -> Text:
+    """One line for the 2nd..nth statement of a run: how many, which numbers, which params."""
+    first, last = run[1], run[-1]
+    text = Text(f"#{first.n}–#{last.n}" if len(run) > 2 else f"#{first.n}", style="bold")
+    text.append(f"  {len(run) - 1} more of the same SQL", style="yellow")
+    if run[0].load:
+        text.append(f" [{run[0].load} load {run[0].relationship}]", style="magenta")
+    dups = sum(1 for st in run[1:] if st.duplicate_of is not None)
+    if dups:
+        text.append(f" [{dups} exact duplicate{'s' if dups != 1 else ''}]", style="bold red")
+    params = [str(st.params) for st in run[1:]]
+    shown = ", ".join(params) if len(params) <= 4 else ", ".join(params[:3]) + f", … {params[-1]}"
+    text.append(f"\n   params: {shown}", style="dim")
+    return text
+
+
 def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableType:
     parts: list[RenderableType] = []
-    for st in cell.statements:
-        parts.append(_statement(st))
+    for run in _runs(cell.statements):
+        parts.append(_statement(run[0]))
+        if len(run) > 1:
+            parts.append(_repeats(run))
     if cell.statements_truncated:
         parts.append(
             Text(f"… {cell.queries - len(cell.statements)} more statements not shown", style="dim")
