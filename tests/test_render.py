@@ -35,7 +35,7 @@ LAZY = (
 
 
 def report(runner: Runner, code: str) -> str:
-    console = Console(file=io.StringIO(), width=100, color_system=None)
+    console = Console(file=io.StringIO(), width=140, color_system=None)
     render.run_report(console, runner.run(code))
     return console.file.getvalue()  # type: ignore[attr-defined]
 
