@@ -31,10 +31,13 @@ def card_header(card: Card, position: str | None = None) -> Text:
     text.append(card.topic_name, style="cyan")
     text.append("  ·  ")
     text.append_text(difficulty(card.difficulty))
-    if card.tags:
-        text.append("  ·  " + " ".join(f"#{t}" for t in card.tags), style="dim")
-    text.append(f"  ·  {card.id}", style="dim")
     return text
+
+
+def card_footer(card: Card) -> Text:
+    """Tags and id, at the bottom of the question panel where a long list cannot crowd the title."""
+    tags = " ".join(f"#{t}" for t in card.tags)
+    return Text(f"{tags}  ·  {card.id}" if tags else card.id, style="dim")
 
 
 def question(card: Card, position: str | None = None) -> RenderableType:
@@ -42,6 +45,8 @@ def question(card: Card, position: str | None = None) -> RenderableType:
         Markdown(card.question),
         title=card_header(card, position),
         title_align="left",
+        subtitle=card_footer(card),
+        subtitle_align="right",
         border_style="cyan",
     )
 
