@@ -411,17 +411,22 @@ def reset(
     store = open_default()
     try:
         what = f"card {card!r}" if card else "ALL progress"
-        if not yes:
-            if not sys.stdin.isatty() and os.environ.get("CI"):
-                raise UsageError("reset needs --yes when there is no terminal to ask")
-            if not typer.confirm(f"Delete {what}? A backup is written first", default=False):
-                _err_console().print("nothing was deleted")
-                raise typer.Exit(1)
+        if not yes and not _confirm(f"Delete {what}? A backup is written first"):
+            _err_console().print("nothing was deleted (pass --yes to skip the question)")
+            raise typer.Exit(1)
         backup = transfer.backup(store)
         removed = store.reset(card)
     finally:
         store.close()
     _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}", soft_wrap=True)
+
+
+def _confirm(question: str) -> bool:
+    """Ask yes/no; no answer (end of input) counts as no."""
+    try:
+        return bool(typer.confirm(question, default=False))
+    except (typer.Abort, EOFError):
+        return False
 
 
 def _clock() -> Any:

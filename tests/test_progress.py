@@ -215,3 +215,11 @@ def test_show_card_and_answer() -> None:
     full = invoke("show", "p-count", "--answer", "--deck", DECK)
     assert "Rule of thumb" in full.stdout
     assert 'conn.execute(text("select 2"))' in full.stdout
+
+
+def test_reset_without_an_answer_deletes_nothing() -> None:
+    review_some()
+    result = invoke("reset", input="")
+    assert result.exit_code == 1
+    assert result.stderr.endswith("nothing was deleted (pass --yes to skip the question)\n")
+    assert stats_json()["reviews_total"] == 7
