@@ -243,11 +243,12 @@ class Runner:
         with self._lock:
             self._idle.append(worker)
 
-    def run(self, code: str, filename: str = "example.py") -> RunResult:
-        """Run one example and report what happened."""
+    def run(self, code: str, filename: str = "example.py", batch: bool = False) -> RunResult:
+        """Run one example and report what happened (`batch`: more runs follow at once)."""
         payload = {
             "code": code,
             "filename": filename,
+            "batch": batch,
             "timeout": self.timeout,
             "memory_bytes": self.memory_mb * 2**20 if self.memory_mb else None,
             "output_limit": OUTPUT_LIMIT,
@@ -266,7 +267,7 @@ class Runner:
     def run_many(self, codes: list[tuple[str, str]]) -> list[RunResult]:
         """Run (code, filename) pairs spread over the workers, results in order."""
         with ThreadPoolExecutor(max_workers=self.size) as pool:
-            return list(pool.map(lambda item: self.run(*item), codes))
+            return list(pool.map(lambda item: self.run(item[0], item[1], batch=True), codes))
 
     def close(self) -> None:
         """Stop every worker, also one still running an example (after Ctrl-C)."""
