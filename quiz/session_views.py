@@ -21,7 +21,7 @@ GRADES = {1: ("Again", "red"), 2: ("Hard", "yellow"), 3: ("Good", "green"), 4: (
 def keys_prompt(intervals: dict[int, str], has_example: bool) -> str:
     grades = "  ".join(f"[{n}] {GRADES[n][0]} {intervals[n]}" for n in (1, 2, 3, 4))
     extra = "r run · e edit · " if has_example else ""
-    return f"{grades}   {extra}s skip · u undo · q quit · ? help > "
+    return f"{grades}\n{extra}s skip · u undo · q quit · ? help > "
 
 
 def prediction_verdict(
