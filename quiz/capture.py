@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import sys
 import threading
 import time
@@ -302,6 +303,7 @@ def run_example(
 
     lines = code.splitlines(keepends=True)
     linecache.cache[filename] = (len(code), None, lines, filename)
+    owner = os.getpid()
     for cell in split_cells(code):
         RECORDER.reset()
         out, err = CappedText(budget), CappedText(budget)
@@ -316,6 +318,8 @@ def run_example(
             except BaseException as exc:
                 error = _error_info(exc, filename)
         elapsed = time.perf_counter() - started
+        if os.getpid() != owner:
+            os._exit(0)  # a process the example forked: only the original reports
         with RECORDER.lock:
             statements, count = list(RECORDER.statements), RECORDER.count
         emit(

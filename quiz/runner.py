@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -157,12 +159,16 @@ class _Worker:
 
     def __init__(self, fork: bool) -> None:
         args = [sys.executable, "-m", "quiz.worker"] + ([] if fork else ["--no-fork"])
+        # An empty folder as the worker's cwd: `-m` puts the cwd first on sys.path, and a
+        # learner's scratch `sqlalchemy.py` must not replace the real library.
+        self.home = tempfile.TemporaryDirectory(prefix="sqlaquiz-worker-")
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             env=_worker_env(),
+            cwd=self.home.name,
             start_new_session=True,  # Ctrl-C in the terminal reaches sqlaquiz, not the worker
             text=True,
             bufsize=1,
@@ -171,33 +177,36 @@ class _Worker:
 
     def request(self, payload: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.busy = True
+        self.busy = True  # stays True if Ctrl-C interrupts the wait: close() then stops the run
         try:
             self.proc.stdin.write(json.dumps(payload) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         except (BrokenPipeError, OSError) as exc:
             raise WorkerError(f"the example worker stopped: {exc}") from None
-        finally:
-            self.busy = False
         if not line:
             raise WorkerError("the example worker stopped unexpectedly")
-        reply: dict[str, Any] = json.loads(line)
+        try:
+            reply: dict[str, Any] = json.loads(line)
+        except json.JSONDecodeError:
+            raise WorkerError("the example worker sent a garbled reply") from None
+        self.busy = False
         return reply
 
     def close(self) -> None:
         if self.busy and self.proc.poll() is None:
             self.proc.terminate()  # the worker kills the example it is running, then exits
-        if self.proc.poll() is None:
-            try:
-                if self.proc.stdin:
-                    self.proc.stdin.close()
-                self.proc.wait(timeout=0.2)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()  # idle (maybe still importing): nothing to lose
-                self.proc.wait()
+        if self.proc.stdin:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=0.5 if self.busy else 0.2)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()  # idle (maybe still importing): nothing to lose
+            self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()
+        self.home.cleanup()
 
 
 class Runner:
@@ -256,11 +265,21 @@ class Runner:
         worker = self._take()
         try:
             reply = worker.request(payload)
-        except WorkerError:
+        except WorkerError as exc:
+            # Not retried: the example itself may have killed the worker. The next run starts
+            # a fresh one.
             worker.close()
             with self._lock:
-                worker = self._spawn()  # one retry on a fresh worker
-            reply = worker.request(payload)
+                if worker in self._all:  # close() may have taken it already
+                    self._all.remove(worker)
+            return RunResult(
+                [],
+                finished=False,
+                timed_out=False,
+                crash=str(exc),
+                output_dropped=0,
+                wall_seconds=0.0,
+            )
         self._give_back(worker)
         return RunResult.from_dict(reply)
 

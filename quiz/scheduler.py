@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -90,14 +90,24 @@ def state_name(card: FsrsCard | None) -> str:
 
 @dataclass(frozen=True)
 class Scheduled:
-    """A reviewed card's current schedule, as the queue needs it."""
+    """A card's schedule after a grade: fsrs.Card.to_dict(), its due time and FSRS state."""
 
-    card_id: str
-    card: FsrsCard
+    fsrs: dict[str, Any]
+    due: datetime
+    state: int
 
-    @property
-    def due(self) -> datetime:
-        return utc(self.card.due)
+
+def rescheduler(
+    scheduler: Scheduler, rating: Rating, now: datetime, duration_ms: int | None = None
+) -> Callable[[dict[str, Any] | None], Scheduled]:
+    """The grade as a function of the card's stored state (None: a new card), for the store
+    to apply inside its write transaction."""
+
+    def apply(stored: dict[str, Any] | None) -> Scheduled:
+        card, _ = review(scheduler, card_from_json(stored), rating, now, duration_ms)
+        return Scheduled(dict(card.to_dict()), utc(card.due), int(card.state))
+
+    return apply
 
 
 def build_queue(

@@ -269,25 +269,20 @@ class ReviewSession:
         if self.options.cram:
             self.history.append(_Graded(None, card, index, right, rating))
             return
-        before = self.states.get(card.id) or scheduler.new_card()
-        after, _log = scheduler.review(
-            self.scheduler, before, scheduler.Rating(rating), now, duration
-        )
-        review_id = self.store.record_review(
+        review_id, scheduled = self.store.record_review(
             ReviewInput(
                 card_id=card.id,
                 rating=rating,
                 reviewed_at=now,
-                fsrs_after=dict(after.to_dict()),
-                due_after=after.due,
-                state_after=int(after.state),
                 duration_ms=duration,
                 typed_answer=typed,
                 prediction=prediction,
                 prediction_right=right,
                 session_id=self.session_id,
-            )
+            ),
+            scheduler.rescheduler(self.scheduler, scheduler.Rating(rating), now, duration),
         )
+        after = scheduler.card_from_json(scheduled.fsrs)
         self.states[card.id] = after
         due_in = scheduler.utc(after.due) - now
         requeued = due_in <= LEARN_AHEAD

@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +29,11 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quiz.errors import StoreError
-from quiz.scheduler import utc
+from quiz.scheduler import Scheduled, utc
 
 SCHEMA_VERSION = 2
 APP_ID = 0x53514C51  # "SQLQ" in PRAGMA application_id marks the file as ours
@@ -106,10 +106,20 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    # The driver's own implicit BEGIN would come only at the first write, after the reads of a
+    # read-modify-write; SQLAlchemy emits BEGIN itself instead (see _on_begin).
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout = 10000")
     cur.execute("PRAGMA foreign_keys = ON")
     cur.close()
+
+
+def _on_begin(conn: Any) -> None:
+    """Writes take the database's write lock at BEGIN, so two sessions never interleave a
+    read-modify-write of the same card."""
+    immediate = conn.get_execution_options().get("sqlaquiz_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 @dataclass(frozen=True)
@@ -119,14 +129,15 @@ class ReviewInput:
     card_id: str
     rating: int
     reviewed_at: datetime
-    fsrs_after: dict[str, Any]
-    due_after: datetime
-    state_after: int
     duration_ms: int | None = None
     typed_answer: str | None = None
     prediction: str | None = None
     prediction_right: bool | None = None
     session_id: str | None = None
+
+
+# Given the card's stored FSRS state (None for a new card), its schedule after this grade.
+Reschedule = Callable[[dict[str, Any] | None], Scheduled]
 
 
 class Store:
@@ -145,6 +156,7 @@ class Store:
         existed = path.exists() and path.stat().st_size > 0
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
         event.listen(engine, "connect", _on_connect)
+        event.listen(engine, "begin", _on_begin)
         try:
             with engine.connect() as conn:
                 app_id = conn.exec_driver_sql("PRAGMA application_id").scalar()
@@ -211,11 +223,13 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with Session(self.engine) as session:
+    def session(self, write: bool = False) -> Iterator[Session]:
+        """An ORM session; `write=True` starts its transaction with BEGIN IMMEDIATE."""
+        bind = self.engine.execution_options(sqlaquiz_write=True) if write else self.engine
+        with Session(bind) as session:
             try:
                 yield session
-            except OperationalError as exc:
+            except DBAPIError as exc:
                 session.rollback()
                 raise StoreError(f"{self.path}: {_reason(exc)}") from None
 
@@ -252,22 +266,38 @@ class Store:
 
     # -------------------------------------------------------------- writes
 
-    def record_review(self, review: ReviewInput) -> int:
-        """Save one grade and the card's new schedule in one transaction; returns the log id."""
+    def record_review(self, review: ReviewInput, reschedule: Reschedule) -> tuple[int, Scheduled]:
+        """Save one grade and the card's new schedule in one write transaction.
+
+        The schedule is computed from the state stored *inside* the transaction, so a second
+        session grading the same card at the same time cannot overwrite this grade.
+        Returns the log id and the new schedule."""
         at = utc(review.reviewed_at).replace(tzinfo=None)
-        with self.session() as s, s.begin():
+        with self.session(write=True) as s, s.begin():
             state = s.get(CardState, review.card_id)
+            scheduled = reschedule(None if state is None else json.loads(state.fsrs))
             before = None if state is None else json.dumps(_snapshot(state))
             was_due = state is not None and utc(state.due) <= utc(review.reviewed_at)
+            # Two grades of one card within one microsecond only happen with a frozen clock
+            # ($SQLAQUIZ_NOW); keep them apart so each stays its own review.
+            taken = set(
+                s.scalars(
+                    select(ReviewRow.reviewed_at).where(
+                        ReviewRow.card_id == review.card_id, ReviewRow.reviewed_at >= at
+                    )
+                )
+            )
+            while at in taken:
+                at += timedelta(microseconds=1)
             if state is None:
                 state = CardState(card_id=review.card_id, reps=0, lapses=0, first_review=at)
                 s.add(state)
             elif review.rating == 1 and state.state == 2:  # Again on a card in Review
                 state.lapses += 1
             state.reps += 1
-            state.fsrs = json.dumps(review.fsrs_after)
-            state.due = utc(review.due_after).replace(tzinfo=None)
-            state.state = review.state_after
+            state.fsrs = json.dumps(scheduled.fsrs)
+            state.due = utc(scheduled.due).replace(tzinfo=None)
+            state.state = scheduled.state
             state.last_review = at
             row = ReviewRow(
                 card_id=review.card_id,
@@ -284,11 +314,11 @@ class Store:
             )
             s.add(row)
             s.flush()
-            return row.id
+            return row.id, scheduled
 
     def undo(self, review_id: int) -> str | None:
         """Take back one review: delete its log and restore the card's previous state."""
-        with self.session() as s, s.begin():
+        with self.session(write=True) as s, s.begin():
             row = s.get(ReviewRow, review_id)
             if row is None:
                 return None
@@ -304,7 +334,7 @@ class Store:
 
     def reset(self, card_id: str | None = None) -> int:
         """Forget progress (one card or all); returns the number of review logs removed."""
-        with self.session() as s, s.begin():
+        with self.session(write=True) as s, s.begin():
             logs = delete(ReviewRow)
             states = delete(CardState)
             if card_id is not None:

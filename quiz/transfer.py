@@ -161,7 +161,7 @@ def import_data(store: Store, data: ExportFile) -> Imported:
     states where the file's is newer than ours."""
     cards = reviews = skipped = 0
     try:
-        with store.session() as s, s.begin():
+        with store.session(write=True) as s, s.begin():
             existing = {
                 (cid, at) for cid, at in s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
             }

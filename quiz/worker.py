@@ -264,12 +264,47 @@ def _wait(pid: int, timeout: float, done_fd: int | None = None) -> tuple[int | N
             os.close(pidfd)
 
 
-def _kill_group(pid: int) -> None:
-    """Kill the child and anything it started (it leads its own process group)."""
-    if not hasattr(os, "killpg"):
+def _kill(pid: int) -> None:
+    """Kill the child by pid and its process group (it leads one unless it left it)."""
+    for kill, target in ((getattr(os, "killpg", None), pid), (os.kill, pid)):
+        if kill is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(target, signal.SIGKILL)
+
+
+def _become_subreaper() -> None:
+    """Linux: orphans of a run (a daemon it started, a process that changed its group or
+    session) are re-parented to the worker instead of init, so the worker can end them."""
+    if not sys.platform.startswith("linux"):
         return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _sweep_orphans() -> None:
+    """Kill and reap every remaining child of the worker (there is no spare at this point)."""
+    me = os.getpid()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(me):
+            _kill(int(entry))
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(int(entry), 0)
 
 
 def _describe_exit(
@@ -351,11 +386,12 @@ class _Spare:
             os.close(self.write_end)
 
     def finish(self) -> None:
-        """Kill what is left of the child and its group, and reap it."""
-        _kill_group(self.pid)
+        """Kill what is left of the child, its group and anything it started, and reap it."""
+        _kill(self.pid)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         os.close(self.done_read)
+        _sweep_orphans()
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):
@@ -432,7 +468,7 @@ def _run_fresh(
     try:
         code = proc.wait(timeout)
     except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
+        _kill(proc.pid)
         proc.kill()
         proc.wait()
         return None, True
@@ -447,17 +483,22 @@ _CURRENT_CHILD: list[int | None] = [None]
 def _on_terminate(signum: int, frame: Any) -> None:
     for child in (_CURRENT_CHILD[0], _SPARE[0].pid if _SPARE[0] else None):
         if child is not None:
-            _kill_group(child)
+            _kill(child)
+    _sweep_orphans()
     os._exit(0)
 
 
 def serve(use_fork: bool) -> None:
     """The worker loop: one request per line until stdin closes."""
+    # Replies get a private copy of the pipe; fd 1 becomes stderr, so nothing an import or an
+    # example prints (even from C) can reach the protocol.
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     signal.signal(signal.SIGTERM, _on_terminate)
+    _become_subreaper()
     if use_fork:
         warm_up()
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing but replies may reach the protocol pipe
     if use_fork:
         _SPARE[0] = _Spare()
     for line in sys.stdin:
@@ -481,7 +522,7 @@ def main(argv: list[str]) -> None:
         request = json.loads(sys.stdin.read())
         warm_up(prime=False)
         _child_main(request, argv[1])
-        return
+        os._exit(0)  # a thread the example left running must not keep this process alive
     use_fork = hasattr(os, "fork") and "--no-fork" not in argv
     serve(use_fork)
 

@@ -297,3 +297,96 @@ def test_subqueryload_statement_is_tagged(runner: Runner) -> None:
         (None, None),
         ("subquery", "Author.books"),
     ]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+ESCAPES = [
+    # leaves its process group, then loops: the timeout must still end it
+    "import os\nopen(PIDFILE, 'w').write(str(os.getpid()))\nos.setpgid(0, os.getppid())\n"
+    "while True:\n    pass\n",
+    # starts a daemon in a new session and finishes normally
+    "import subprocess\np = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+    "open(PIDFILE, 'w').write(str(p.pid))\n",
+]
+
+
+@pytest.mark.parametrize("code", ESCAPES, ids=["left-process-group", "new-session-daemon"])
+def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    pidfile = tmp_path / "pid"
+    with Runner(timeout=1) as r:
+        r.run(f"PIDFILE = {str(pidfile)!r}\n" + code)
+        assert r.run("print('next')").cells[0].stdout == "next\n"
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+
+
+def test_example_that_kills_the_worker_is_reported_and_the_next_run_works() -> None:
+    with Runner(timeout=5) as r:
+        result = r.run("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+        assert result.problem() == "the example worker stopped unexpectedly"
+        assert r.run("print('fresh worker')").cells[0].stdout == "fresh worker\n"
+
+
+def test_a_scratch_module_in_the_users_folder_cannot_shadow_libraries(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "sqlalchemy.py").write_text("print('my scratch file')\n")
+    monkeypatch.chdir(tmp_path)
+    with Runner(timeout=5) as r:
+        result = r.run(
+            "import sqlalchemy\nprint(sqlalchemy.__name__, hasattr(sqlalchemy, 'select'))"
+        )
+    assert result.ok, result.problem()
+    assert result.cells[0].stdout == "sqlalchemy True\n"
+
+
+def test_an_example_that_forks_does_not_corrupt_its_result(runner: Runner) -> None:
+    code = (
+        "# %% fork\nimport os\npid = os.fork()\nprint('parent' if pid else 'child')\n"
+        "# %% after\nprint('after')\n"
+    )
+    result = runner.run(code)
+    assert [c.title for c in result.cells] == ["fork", "after"]
+    assert result.cells[0].stdout == "parent\n"
+    assert result.cells[1].stdout == "after\n"
+
+
+def test_closing_during_a_run_stops_the_example_and_what_it_started(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What Ctrl-C in a session does: the runner closes while a run is still going."""
+    import threading
+    import time
+
+    pidfile = tmp_path / "pid"
+    code = (
+        f"import subprocess, time\np = subprocess.Popen(['sleep', '300'])\n"
+        f"open({str(pidfile)!r}, 'w').write(str(p.pid))\ntime.sleep(30)\n"
+    )
+    r = Runner(timeout=60)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(r.run(code)))
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not pidfile.exists() or not pidfile.read_text():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    r.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert results and results[0].crash == "the example worker stopped unexpectedly"
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)

@@ -18,16 +18,10 @@ T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
 
 def grade(store: Store, card_id: str, rating: int, at: datetime) -> int:
     s = sch.make_scheduler(fuzz=False)
-    states = store.states()
-    before = (
-        sch.card_from_json(None)
-        if card_id not in states
-        else sch.card_from_json(__import__("json").loads(states[card_id].fsrs))
+    review_id, _ = store.record_review(
+        ReviewInput(card_id, rating, at), sch.rescheduler(s, sch.Rating(rating), at)
     )
-    after, _ = sch.review(s, before, sch.Rating(rating), at)
-    return store.record_review(
-        ReviewInput(card_id, rating, at, after.to_dict(), after.due, int(after.state))
-    )
+    return review_id
 
 
 def test_new_database_is_current_and_marked(tmp_path: Path) -> None:
@@ -146,3 +140,48 @@ def test_reset_one_card_or_all(tmp_path: Path) -> None:
     assert set(store.states()) == {"b"}
     assert store.reset() == 1
     assert store.states() == {}
+
+
+GRADER = """
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from quiz import scheduler as sch
+from quiz.store import ReviewInput, Store
+
+store = Store.open(Path(sys.argv[1]))
+s = sch.make_scheduler(fuzz=False)
+t0 = datetime(2026, 5, 1, tzinfo=timezone.utc) + timedelta(seconds=int(sys.argv[2]))
+for i in range(60):
+    at = t0 + timedelta(minutes=i)
+    store.record_review(ReviewInput(f"card-{i % 3}", 3, at), sch.rescheduler(s, sch.Rating(3), at))
+"""
+
+
+def test_processes_grading_the_same_cards_lose_nothing(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", GRADER, str(path), str(n)], stderr=subprocess.PIPE, text=True
+        )
+        for n in range(4)
+    ]
+    errors = [p.communicate()[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], errors
+    store = Store.open(path)
+    assert store.review_count() == 240
+    assert sorted(st.reps for st in store.states().values()) == [80, 80, 80]
+
+
+def test_same_instant_grades_are_kept_apart(tmp_path: Path) -> None:
+    """With a frozen clock a card can be graded twice at one instant (Again, then Good)."""
+    store = Store.open(tmp_path / "p.sqlite3")
+    grade(store, "c", 1, T0)
+    grade(store, "c", 3, T0)
+    times = [r.reviewed_at for r in store.reviews()]
+    assert times[1] - times[0] == timedelta(microseconds=1)
+    assert store.states()["c"].reps == 2
