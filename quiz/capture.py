@@ -23,6 +23,9 @@ from typing import Any
 from quiz.cells import split_cells
 
 MAX_STATEMENTS_PER_CELL = 500
+MAX_SQL_CHARS = 4_000  # per statement shown; the count is never capped
+MAX_MESSAGE = 2_000  # an exception's message
+MAX_WARNINGS_PER_CELL = 50
 N_PLUS_ONE_THRESHOLD = 3
 
 
@@ -100,7 +103,7 @@ def _record(
     load = RECORDER.current_load()
     RECORDER.add(
         {
-            "sql": statement.strip(),
+            "sql": _capped(statement.strip(), MAX_SQL_CHARS),
             "params": _jsonable(parameters),
             # SQLAlchemy also flags single-row ORM INSERTs as executemany; show real batches only
             "many": bool(executemany)
@@ -114,6 +117,10 @@ def _record(
             "thread": threading.current_thread().name,
         }
     )
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text) - limit:,} more)"
 
 
 def _relationship_name(strategy: Any) -> str:
@@ -254,7 +261,12 @@ def _error_info(exc: BaseException, filename: str) -> dict[str, Any]:
     elif isinstance(exc, MemoryError) and not str(exc):
         message = "out of memory: the example hit its memory cap"
     else:
-        message = str(exc)
+        try:
+            message = str(exc)
+        except Exception:  # an exception whose __str__ fails still gets reported
+            message = f"<{cls.__name__} whose str() failed>"
+    if len(message) > MAX_MESSAGE:
+        message = message[:MAX_MESSAGE] + f"… ({len(message) - MAX_MESSAGE:,} more characters)"
     return {
         "type": cls.__name__,
         "qualname": f"{cls.__module__}.{cls.__qualname__}",
@@ -335,11 +347,12 @@ def run_example(
                 "warnings": [
                     {
                         "category": w.category.__name__,
-                        "message": str(w.message),
+                        "message": _capped(str(w.message), MAX_MESSAGE),
                         "line": w.lineno if w.filename == filename else None,
                     }
-                    for w in caught
+                    for w in caught[:MAX_WARNINGS_PER_CELL]
                 ],
+                "warnings_dropped": max(0, len(caught) - MAX_WARNINGS_PER_CELL),
                 "seconds": round(elapsed, 4),
                 "error": error,
             }

@@ -6,6 +6,7 @@ so `sqlaquiz --help` stays fast.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from pathlib import Path
@@ -30,7 +31,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except QuizError as exc:
-            _err_console().print(f"[bold red]error:[/] {exc}", highlight=False)
+            _err_console().print(_labelled("error: ", "bold red", str(exc)))
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             _err_console().print("\ninterrupted — every graded card is saved", highlight=False)
@@ -47,6 +48,16 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: Rich's help renderer costs ~60 ms of imports
     pretty_exceptions_enable=False,
 )
+
+
+def _labelled(label: str, style: str, message: str) -> Any:
+    """`label` styled, then the message as plain text: values from users (paths, ids, topic
+    names) must never be read as Rich markup."""
+    from rich.text import Text
+
+    text = Text(label, style=style)
+    text.append(message)
+    return text
 
 
 def _console() -> Console:
@@ -114,7 +125,7 @@ def _library(decks: list[Path] | None, strict: bool = False) -> Library:
     else:
         err = _err_console()
         for problem in library.problems:
-            err.print(f"[yellow]warning:[/] {problem}", highlight=False)
+            err.print(_labelled("warning: ", "yellow", str(problem)))
     return library
 
 
@@ -374,6 +385,7 @@ def export(
     _err_console().print(
         f"exported {len(data['cards'])} card states and {len(data['reviews'])} reviews to {file}",
         soft_wrap=True,
+        markup=False,
     )
 
 
@@ -395,6 +407,7 @@ def import_(
         f"imported {added.reviews} new reviews and {added.cards} card states from {file}"
         + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
         soft_wrap=True,
+        markup=False,
     )
 
 
@@ -402,6 +415,7 @@ def import_(
 def reset(
     card: Annotated[str | None, typer.Option("--card", help="Reset only this card.")] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    deck: DeckOpt = None,
 ) -> None:
     """Forget progress (all of it, or one card); a backup file is written first."""
     from quiz import transfer
@@ -409,6 +423,15 @@ def reset(
 
     store = open_default()
     try:
+        if card is not None and card not in store.states():
+            from quiz.deck import load_library
+            from quiz.errors import UnknownCardError
+            from quiz.paths import user_deck_paths
+
+            library = load_library(user_deck_paths(deck))
+            known = {c.id for c in library.cards} | set(store.states())
+            if card not in known:
+                raise UnknownCardError(card, difflib.get_close_matches(card, sorted(known), n=3))
         what = f"card {card!r}" if card else "ALL progress"
         if not yes and not _confirm(f"Delete {what}? A backup is written first"):
             _err_console().print("nothing was deleted (pass --yes to skip the question)")
@@ -417,7 +440,9 @@ def reset(
         removed = store.reset(card)
     finally:
         store.close()
-    _console().print(f"reset {what}: {removed} reviews removed; backup at {backup}", soft_wrap=True)
+    _console().print(
+        f"reset {what}: {removed} reviews removed; backup at {backup}", soft_wrap=True, markup=False
+    )
 
 
 def _confirm(question: str) -> bool:

@@ -165,9 +165,15 @@ class _LineDict(dict[Any, Any]):
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, key: object, line: int) -> None:
-        super().__init__(f"key {key!r} appears twice in one mapping")
+    """A mapping key that cannot be used: repeated, or not a plain value."""
+
+    def __init__(self, key: object, line: int, message: str | None = None) -> None:
+        super().__init__(message or f"key {key!r} appears twice in one mapping")
         self.line = line
+
+    @classmethod
+    def bad_key(cls, line: int) -> _DuplicateKey:
+        return cls(None, line, "mapping keys must be plain values (text or numbers)")
 
 
 class _LineLoader(_BaseLoader):
@@ -181,6 +187,8 @@ def _construct_mapping(loader: Any, node: yaml.MappingNode) -> _LineDict:
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, (str, int, float, bool)) and key is not None:
+            raise _DuplicateKey.bad_key(key_node.start_mark.line + 1)
         if key in result:
             raise _DuplicateKey(key, key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)

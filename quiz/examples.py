@@ -10,10 +10,11 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from quiz import render
 from quiz.deck import Card, Library
-from quiz.errors import UsageError
+from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.runner import Runner, RunResult
 from quiz.verify import check
 
@@ -44,7 +45,7 @@ def export_script(card: Card, source: str) -> str:
     return header + source.rstrip("\n") + "\n"
 
 
-def _edit(source: str, name: str) -> str:
+def edit_in_editor(source: str, name: str) -> str:
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.TemporaryDirectory(prefix="sqlaquiz-edit-") as folder:
         path = Path(folder) / f"{name}.py"
@@ -69,7 +70,7 @@ def run_and_report(
     edit: bool,
 ) -> int:
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
-    edited = _edit(source, label.replace("/", "_")) if edit else None
+    edited = edit_in_editor(source, label.replace("/", "_")) if edit else None
     with Runner(timeout=timeout) as runner:
         result = runner.run(source, filename=f"{label}.py" if card else label)
         edited_result = runner.run(edited, filename=f"{label}-edited.py") if edited else None
@@ -89,7 +90,7 @@ def run_and_report(
     console.print(render.compare_counts(result, edited_result))
     if edited == source:
         console.print(render.Text("(you saved it unchanged)", style="dim"))
-    return 0
+    return 0 if edited_result.ok else ChecksFailed.exit_code
 
 
 def _expected(card: Card | None) -> str | None:
@@ -113,7 +114,7 @@ def validate(
 ) -> int:
     """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
     for problem in library.problems:
-        err.print(f"[red]✗[/] {problem}", highlight=False)
+        err.print(Text("✗ ", style="red") + Text(str(problem)))
     cards = library.cards
     if card_ids:
         cards = [library.get(cid) for cid in card_ids]
@@ -123,7 +124,7 @@ def validate(
         console.print(
             f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {summary}", highlight=False
         )
-        return 0 if ok else 1
+        return DeckError.exit_code if library.problems else 0
     runnable = [c for c in cards if c.example]
     with Runner(timeout=timeout, workers=jobs) as runner:
         results = runner.run_many([(c.example or "", f"{c.id}.py") for c in runnable])
@@ -143,4 +144,6 @@ def validate(
         f"{failed} failed, {problems} deck problems",
         highlight=False,
     )
-    return 0 if ok else 1
+    if problems:
+        return DeckError.exit_code
+    return 0 if ok else ChecksFailed.exit_code

@@ -177,6 +177,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
     for w in cell.warnings:
         where = f" (line {w['line']})" if w.get("line") else ""
         parts.append(Text(f"⚠ {w['category']}{where}: {w['message']}", style="yellow"))
+    if cell.warnings_dropped:
+        parts.append(Text(f"⚠ … and {cell.warnings_dropped:,} more warnings", style="yellow"))
     if cell.error is not None:
         where = f" at line {cell.error.line}" if cell.error.line else ""
         parts.append(Text(f"✗ {cell.error.type}{where}: {cell.error.message}", style="bold red"))

@@ -63,6 +63,7 @@ class CellResult:
     error: ExampleError | None = None
     statements_truncated: bool = False
     n_plus_one: list[dict[str, Any]] = field(default_factory=list)
+    warnings_dropped: int = 0
 
     @property
     def lazy_loads(self) -> int:
@@ -126,6 +127,7 @@ class RunResult:
                     error=ExampleError(**err) if err else None,
                     statements_truncated=c.get("statements_truncated", False),
                     n_plus_one=list(c.get("n_plus_one", [])),
+                    warnings_dropped=c.get("warnings_dropped", 0),
                 )
             )
         return cls(

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol
 
 from rich.console import Console
+from rich.text import Text
 
 from quiz import render, scheduler, session_views
 from quiz.deck import Card
@@ -199,7 +200,7 @@ class ReviewSession:
             self.console.print("[dim]nothing to undo yet[/]")
         return None
 
-    def _challenge(self, card: Card) -> tuple[str, bool] | str:
+    def _challenge(self, card: Card) -> tuple[str, bool | None] | str:
         ch = card.challenge
         assert ch is not None
         self.console.print(render.challenge_prompt(card))
@@ -222,6 +223,10 @@ class ReviewSession:
             self.console.print(f"[yellow]{hint}[/]")
         result = self._run(card)
         truth = challenge_truth(card, result)
+        if result.crash or truth is None:
+            # a timeout or crash settles nothing: not scored, not counted in the stats
+            session_views.prediction_unsettled(self.console, result.problem())
+            return raw, None
         right = truth == guess
         self.tally.predictions += 1
         self.tally.predictions_right += right
@@ -237,10 +242,15 @@ class ReviewSession:
         return result
 
     def _edit_and_run(self, card: Card) -> None:
-        from quiz.examples import _edit
+        from quiz.errors import UsageError
+        from quiz.examples import edit_in_editor
 
         assert card.example is not None
-        edited = _edit(card.example, card.id)
+        try:
+            edited = edit_in_editor(card.example, card.id)
+        except UsageError as exc:  # a missing or failing editor must not end the session
+            self.console.print(Text(f"✗ {exc}", style="red"))
+            return
         original = self.runner.run(card.example, filename=f"{card.id}.py")
         mine = self.runner.run(edited, filename=f"{card.id}-edited.py")
         render.run_report(self.console, mine, edited)
@@ -311,7 +321,7 @@ class ReviewSession:
         if last.was_right is not None:
             self.tally.predictions -= 1
             self.tally.predictions_right -= last.was_right
-        self.console.print(f"[yellow]undone: {last.card.id} is back[/]")
+        self.console.print(Text(f"undone: {last.card.id} is back", style="yellow"))
         return last.index
 
     # -------------------------------------------------------------- helpers

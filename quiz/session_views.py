@@ -43,6 +43,15 @@ def prediction_verdict(
         console.print(Text(f"✗ Not quite. {said}", style="bold red"))
 
 
+def prediction_unsettled(console: Console, problem: str | None) -> None:
+    reason = f" ({problem})" if problem else ""
+    console.print(
+        Text(
+            f"? The run could not settle your prediction{reason}; it is not scored.", style="yellow"
+        )
+    )
+
+
 def help_panel(console: Console) -> None:
     table = Table.grid(padding=(0, 2))
     for key, meaning in (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -10,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,16 +31,28 @@ class CardStateIn(_Row):
     card_id: str
     fsrs: dict[str, Any]
     due: datetime
-    state: int
-    reps: int
-    lapses: int
+    state: int = Field(ge=1, le=3)
+
+    @field_validator("fsrs")
+    @classmethod
+    def _fsrs_card(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from quiz.scheduler import card_from_json
+
+        try:
+            card_from_json(value)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not an FSRS card ({type(exc).__name__}: {exc})") from None
+        return value
+
+    reps: int = Field(ge=0)
+    lapses: int = Field(ge=0)
     first_review: datetime
     last_review: datetime
 
 
 class ReviewIn(_Row):
     card_id: str
-    rating: int
+    rating: int = Field(ge=1, le=4)
     reviewed_at: datetime
     duration_ms: int | None = None
     typed_answer: str | None = None
@@ -114,13 +127,20 @@ def write_file(path: Path, data: dict[str, Any], force: bool = False) -> None:
     if path.exists() and not force:
         raise TransferError(f"{path} already exists (use --force to overwrite it)")
     folder = path.parent if str(path.parent) else Path(".")
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".sqlaquiz-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=2)
             f.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # like any file the user creates, not mkstemp's 0600
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise TransferError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
@@ -146,7 +166,8 @@ def read_file(path: Path) -> ExportFile:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
-        raise TransferError(f"{path}: field {where!r}: {err['msg'].lower()}") from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise TransferError(f"{path}: field {where!r}: {msg[:1].lower()}{msg[1:]}") from None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ def card_table(rows: list[CardRow]) -> Table | Text:
     for r in rows:
         due = "—" if r.due is None else r.due.astimezone().strftime("%Y-%m-%d %H:%M")
         table.add_row(
-            r.card.id,
+            Text(r.card.id),
             r.card.topic,
             difficulty(r.card.difficulty),
             Text(r.state, style=STATE_STYLE[r.state]),
@@ -129,6 +129,6 @@ def stats_report(console: Console, s: Stats) -> None:
     if s.hardest:
         hard = Table("card", "lapses", "again", title="hardest cards", title_justify="left")
         for cid, lapses, again in s.hardest:
-            hard.add_row(cid, str(lapses), str(again))
+            hard.add_row(Text(cid), str(lapses), str(again))
         parts.append(hard)
     console.print(Group(*parts))

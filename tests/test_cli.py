@@ -128,7 +128,7 @@ def test_validate_schema_of_a_bad_deck_fails(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("topic: {slug: x, name: X}\ncards:\n  - id: x-1\n    difficulty: 7\n")
     result = cli.invoke(app, ["validate", str(bad)])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert "0 cards checked, 3 problems" in result.stdout
 
 

@@ -137,3 +137,11 @@ def test_missing_user_deck_is_a_problem_not_a_crash(tmp_path: Path) -> None:
     assert [str(p) for p in library.problems] == [
         f"{tmp_path / 'nope.yaml'}: no such file or folder"
     ]
+
+
+def test_a_mapping_key_that_is_not_a_plain_value(deck_file) -> None:  # type: ignore[no-untyped-def]
+    path = deck_file("topic: {slug: x, name: X}\ncards:\n  - ? [a, b]\n    : 1\n")
+    _, problems = load_deck(path)
+    assert [str(p) for p in problems] == [
+        f"{path}:3: mapping keys must be plain values (text or numbers)"
+    ]

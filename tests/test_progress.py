@@ -223,3 +223,46 @@ def test_reset_without_an_answer_deletes_nothing() -> None:
     assert result.exit_code == 1
     assert result.stderr.endswith("nothing was deleted (pass --yes to skip the question)\n")
     assert stats_json()["reviews_total"] == 7
+
+
+def test_reset_of_an_unknown_card_is_an_error() -> None:
+    result = invoke("reset", "--card", "p-plainn", "--yes", "--deck", DECK)
+    assert result.exit_code == 4
+    assert result.stderr.startswith("error: no card with id 'p-plainn'")
+
+
+def test_import_rejects_a_state_that_is_not_an_fsrs_card(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "format": "sqlaquiz-progress",
+                "version": 1,
+                "reviews": [],
+                "cards": [
+                    {
+                        "card_id": "x",
+                        "fsrs": {},
+                        "due": "2026-01-01T00:00:00+00:00",
+                        "state": 2,
+                        "reps": 1,
+                        "lapses": 0,
+                        "first_review": "2026-01-01T00:00:00+00:00",
+                        "last_review": "2026-01-01T00:00:00+00:00",
+                    }
+                ],
+            }
+        )
+    )
+    result = invoke("import", str(bad))
+    assert result.exit_code == 6
+    assert result.stderr == (
+        f"error: {bad}: field 'cards.0.fsrs': not an FSRS card (KeyError: 'card_id')\n"
+    )
+    assert json.loads(invoke("list", "--json").stdout)[0]["state"] == "new"
+
+
+def test_user_values_are_never_read_as_markup() -> None:
+    result = invoke("list", "--topic", "[/]")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown topic '[/]'; topics are: ")

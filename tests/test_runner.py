@@ -390,3 +390,28 @@ def test_closing_during_a_run_stops_the_example_and_what_it_started(tmp_path) ->
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+def test_output_caps_hold_for_messages_warnings_and_sql(runner: Runner) -> None:
+    code = (
+        "import warnings\n"
+        "for i in range(80):\n"
+        "    warnings.warn(f'w{i}')\n"
+        "from sqlalchemy import create_engine, text\n"
+        "e = create_engine('sqlite://')\n"
+        "with e.connect() as c:\n"
+        "    c.execute(text(\"select '\" + 'x' * 10_000 + \"'\"))\n"
+        "raise ValueError('x' * 50_000)\n"
+    )
+    cell = runner.run(code).cells[0]
+    assert len(cell.warnings) == 50 and cell.warnings_dropped == 30
+    assert len(cell.statements[0].sql) < 4_100
+    assert cell.error is not None and cell.error.message.endswith("… (48,000 more characters)")
+
+
+def test_an_exception_whose_str_fails_is_still_reported(runner: Runner) -> None:
+    code = (
+        "class Odd(Exception):\n    def __str__(self):\n        raise RuntimeError\nraise Odd()\n"
+    )
+    result = runner.run(code)
+    assert result.problem() == "Odd at line 4: <Odd whose str() failed>"

@@ -158,3 +158,31 @@ def test_ctrl_c_exits_130_and_keeps_the_grade(monkeypatch: pytest.MonkeyPatch) -
     assert result.exit_code == 130
     assert result.stderr == "\ninterrupted — every graded card is saved\n"
     assert states()["p-plain"]["state"] == "learning"
+
+
+def test_a_failing_editor_does_not_end_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EDITOR", "/no/such/editor")
+    result = start(input="\n3\n2\ne\n4\nq\n")
+    assert result.exit_code == 0
+    assert "✗ cannot start the editor '/no/such/editor'; set $EDITOR" in result.stdout
+    assert states()["p-count"]["state"] == "review"
+
+
+def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None:
+    deck = tmp_path / "slow.yaml"
+    deck.write_text(
+        "topic: {slug: slow, name: Slow}\ncards:\n  - id: slow-1\n    difficulty: easy\n"
+        "    question: Q?\n    answer: A.\n    example: |\n      while True:\n          pass\n"
+        "    challenge: {ask: raises, prompt: Raises?, answer: false}\n"
+    )
+    result = cli.invoke(
+        app,
+        ["start", "--deck", str(deck), "--topic", "slow", "--timeout", "0.5"],
+        input="n\n3\n",
+        env={"SQLAQUIZ_NOW": NOW},
+    )
+    assert result.exit_code == 0
+    assert "? The run could not settle your prediction (timed out after 0.5 s and was stopped)" in (
+        result.stdout.replace("\n", " ")
+    )
+    assert "predictions right" not in result.stdout
