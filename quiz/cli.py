@@ -340,11 +340,12 @@ def show(
     card = _library(deck).get(card_id)
     console = _console()
     console.print(render.question(card))
-    if card.challenge is not None:
+    if card.challenge is not None and card.example:
+        console.print(render.code(card.example, title=f"{card.id}.py"))
         console.print(render.challenge_prompt(card))
     if with_answer:
         console.print(render.answer(card))
-        if card.example:
+        if card.example and card.challenge is None:
             console.print(render.code(card.example, title=f"{card.id}.py"))
 
 

@@ -203,6 +203,8 @@ class ReviewSession:
     def _challenge(self, card: Card) -> tuple[str, bool | None] | str:
         ch = card.challenge
         assert ch is not None
+        # the code comes first: predicting what code does needs the code
+        self.console.print(render.code(card.example or "", title=f"{card.id}.py"))
         self.console.print(render.challenge_prompt(card))
         while True:
             if ch.ask == "queries":
@@ -221,7 +223,7 @@ class ReviewSession:
             if command:
                 return command
             self.console.print(f"[yellow]{hint}[/]")
-        result = self._run(card)
+        result = self._run(card, show_code=False)
         truth = challenge_truth(card, result)
         if result.crash or truth is None:
             # a timeout or crash settles nothing: not scored, not counted in the stats
@@ -233,12 +235,13 @@ class ReviewSession:
         session_views.prediction_verdict(self.console, ch.ask, guess, truth, ch.cell)
         return raw, right
 
-    def _run(self, card: Card) -> RunResult:
+    def _run(self, card: Card, show_code: bool = True) -> RunResult:
         assert card.example is not None
         with self.console.status("running the example…"):
             result = self.runner.run(card.example, filename=f"{card.id}.py")
         expected = card.expect.raises if card.expect else None
-        render.run_report(self.console, result, card.example, expected=expected)
+        source = card.example if show_code else None
+        render.run_report(self.console, result, source, expected=expected)
         return result
 
     def _edit_and_run(self, card: Card) -> None:
