@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,51 @@ def test_run_missing_file() -> None:
     result = cli.invoke(app, ["run", "--file", "/no/such/file.py"])
     assert result.exit_code == 2
     assert result.stderr == "error: /no/such/file.py: no such file\n"
+
+
+def test_export_prints_a_script_that_runs_with_plain_python(tmp_path: Path) -> None:
+    from quiz.deck import load_library
+
+    card = load_library().get("rel-lazy-loop-n-plus-one")
+    result = cli.invoke(app, ["run", card.id, "--export"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"# sqlaquiz card {card.id} (Relationships & loading, easy)\n")
+    assert result.stdout.endswith(card.example or "")
+    script = tmp_path / "example.py"
+    script.write_text(result.stdout)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "author0 2" in done.stdout
+
+
+def test_edit_runs_your_version_and_compares_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    editor = tmp_path / "editor.py"
+    editor.write_text(  # the "user" switches the lazy loop to selectinload
+        "import sys, pathlib\n"
+        "p = pathlib.Path(sys.argv[1])\n"
+        "s = p.read_text()\n"
+        "s = s.replace('select(Author)', 'select(Author).options(selectinload(Author.books))')\n"
+        "s = s.replace('import DeclarativeBase,', 'import selectinload, DeclarativeBase,')\n"
+        "p.write_text(s)\n"
+    )
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    result = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one", "--edit"])
+    assert result.exit_code == 0, result.output
+    assert "original → your edit" in result.stdout
+    assert re.search(r"lazy loop\s+│\s+6 → 2", result.stdout), result.stdout[-1500:]
+
+
+def test_sqlaquiz_decks_adds_user_decks(monkeypatch: pytest.MonkeyPatch) -> None:
+    deck = Path(__file__).parent / "data" / "practice.yaml"
+    monkeypatch.setenv("SQLAQUIZ_DECKS", str(deck))
+    result = cli.invoke(app, ["list", "--json", "--topic", "practice"])
+    assert result.exit_code == 0
+    assert [c["id"] for c in json.loads(result.stdout)] == ["p-plain", "p-count", "p-raise"]

@@ -186,3 +186,12 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
         result.stdout.replace("\n", " ")
     )
     assert "predictions right" not in result.stdout
+
+
+def test_a_card_that_leaves_the_decks_keeps_its_state_and_is_ignored(tmp_path: Path) -> None:
+    start(input="\n3\nq\n")  # p-plain graded
+    result = cli.invoke(app, ["stats", "--json"], env={"SQLAQUIZ_NOW": NOW})  # without the deck
+    assert json.loads(result.stdout)["due_today"] == 0  # p-plain is not in the decks now
+    listed = cli.invoke(app, ["list", "--json"], env={"SQLAQUIZ_NOW": NOW})
+    assert "p-plain" not in {c["id"] for c in json.loads(listed.stdout)}
+    assert states()["p-plain"]["state"] == "learning"  # the deck is back: so is the state
