@@ -168,7 +168,7 @@ def start(
     Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
     Easy), s skip, u undo, q quit, ? help.
     """
-    from quiz.session import SessionOptions, run_session
+    from quiz.session import ReviewSession, SessionOptions
     from quiz.store import open_default
     from quiz.terminal import TerminalInput
 
@@ -185,14 +185,14 @@ def start(
     )
     store = open_default()
     try:
-        code = run_session(
+        code = ReviewSession(
             cards,
             store,
             _console(),
             TerminalInput(),
             options,
             **({"clock": clock} if clock else {}),
-        )
+        ).run()
     finally:
         store.close()
     raise typer.Exit(code)

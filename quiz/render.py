@@ -156,24 +156,16 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
                 style="bold yellow",
             )
         )
-    if cell.stdout:
-        parts.append(
-            Panel(
-                Text(cell.stdout.rstrip("\n")),
-                title="output",
-                title_align="left",
-                border_style="dim",
+    for stream, title, border in (
+        (cell.stdout, "output", "dim"),
+        (cell.stderr, "stderr", "yellow"),
+    ):
+        if stream:
+            parts.append(
+                Panel(
+                    Text(stream.rstrip("\n")), title=title, title_align="left", border_style=border
+                )
             )
-        )
-    if cell.stderr:
-        parts.append(
-            Panel(
-                Text(cell.stderr.rstrip("\n")),
-                title="stderr",
-                title_align="left",
-                border_style="yellow",
-            )
-        )
     for w in cell.warnings:
         where = f" (line {w['line']})" if w.get("line") else ""
         parts.append(Text(f"⚠ {w['category']}{where}: {w['message']}", style="yellow"))

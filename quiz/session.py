@@ -339,16 +339,3 @@ class ReviewSession:
 def _fsrs(state: CardState) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(state.fsrs)
     return data
-
-
-def run_session(
-    cards: list[Card],
-    store: Store,
-    console: Console,
-    inp: InputSource,
-    options: SessionOptions,
-    clock: Callable[[], datetime] = utcnow,
-    runner: Runner | None = None,
-) -> int:
-    """Run one review session; returns the exit code."""
-    return ReviewSession(cards, store, console, inp, options, clock, runner).run()

@@ -19,33 +19,17 @@ def invoke(*args: str, now: str = NOW, input: str | None = None):  # type: ignor
     return cli.invoke(app, list(args), env={"SQLAQUIZ_NOW": now}, input=input)
 
 
+def practise(now: str, *args: str, input: str) -> None:
+    r = invoke("start", "--deck", DECK, "--topic", "practice", *args, input=input, now=now)
+    assert r.exit_code == 0, r.output
+
+
 def review_some() -> None:
     """Day 1: three new cards, then all three again 15 minutes later; day 3: p-plain is due
     and graded Again."""
-    r = invoke("start", "--deck", DECK, "--topic", "practice", input="\n3\n2\n3\ny\n3\nq\n")
-    assert r.exit_code == 0, r.output
-    r = invoke(
-        "start",
-        "--deck",
-        DECK,
-        "--topic",
-        "practice",
-        input="\n3\n2\n3\ny\n3\nq\n",
-        now="2026-03-02T09:15:00+00:00",
-    )
-    assert r.exit_code == 0, r.output
-    r = invoke(
-        "start",
-        "--deck",
-        DECK,
-        "--topic",
-        "practice",
-        "--limit",
-        "1",
-        input="\n1\nq\n",
-        now="2026-03-04T10:00:00+00:00",
-    )
-    assert r.exit_code == 0, r.output
+    practise(NOW, input="\n3\n2\n3\ny\n3\nq\n")
+    practise("2026-03-02T09:15:00+00:00", input="\n3\n2\n3\ny\n3\nq\n")
+    practise("2026-03-04T10:00:00+00:00", "--limit", "1", input="\n1\nq\n")
 
 
 def stats_json(now: str = "2026-03-04T12:00:00+00:00") -> dict:  # type: ignore[type-arg]
