@@ -156,14 +156,14 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
                 style="bold yellow",
             )
         )
-    for stream, title, border in (
+    for stream, name, border in (
         (cell.stdout, "output", "dim"),
         (cell.stderr, "stderr", "yellow"),
     ):
         if stream:
             parts.append(
                 Panel(
-                    Text(stream.rstrip("\n")), title=title, title_align="left", border_style=border
+                    Text(stream.rstrip("\n")), title=name, title_align="left", border_style=border
                 )
             )
     for w in cell.warnings:
