@@ -174,7 +174,11 @@ _SUBQUERY_NAMES: dict[int, str] = {}
 def _tag_subquery_loads(strategies: Any) -> None:
     """subqueryload runs its query from a helper object that does not know the relationship:
     label the helper when the strategy creates it, then tag while the helper loads."""
-    loader = getattr(strategies, "_SubqueryLoader", None)
+    loader = getattr(strategies, "_SubqueryLoader", None) or getattr(
+        strategies,
+        "SubqueryLoader",
+        None,  # the SQLAlchemy 2.0 name
+    )
     helper = getattr(loader, "_SubqCollections", None)
     if loader is None or helper is None or not hasattr(helper, "_load"):
         return

@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -301,7 +303,8 @@ def list_cards(
     from quiz import progress, views
 
     cards = _select(_library(deck), topic, difficulty, tag)
-    rows = progress.card_rows(cards, _open_store_readonly())
+    with _existing_store() as store:
+        rows = progress.card_rows(cards, store)
     if due:
         rows = [r for r in rows if r.is_due]
     if as_json:
@@ -319,7 +322,8 @@ def topics(
     from quiz import progress, views
 
     library = _library(deck)
-    summary = progress.topic_summary(library, _open_store_readonly())
+    with _existing_store() as store:
+        summary = progress.topic_summary(library, store)
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:
@@ -358,7 +362,8 @@ def stats(
     from quiz import progress, views
 
     library = _library(deck)
-    report = progress.stats(library, _open_store_readonly())
+    with _existing_store() as store:
+        report = progress.stats(library, store)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
@@ -462,13 +467,19 @@ def _clock() -> Any:
     return fixed_clock(os.environ.get("SQLAQUIZ_NOW"))
 
 
-def _open_store_readonly() -> Any:
-    """The store if one exists yet; views work (empty) before the first review."""
+@contextmanager
+def _existing_store() -> Iterator[Any]:
+    """The store if one exists yet (views work, empty, before the first review); closed after."""
     from quiz.paths import data_dir
     from quiz.store import DB_NAME, Store
 
     path = data_dir() / DB_NAME
-    return Store.open(path) if path.exists() else None
+    store = Store.open(path) if path.exists() else None
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()
 
 
 def main() -> None:

@@ -275,7 +275,7 @@ def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Tabl
     table.add_column("card")
     table.add_column("cells", justify="right")
     table.add_column("queries", justify="right")
-    table.add_column("verdict")
+    table.add_column("verdict", overflow="fold")
     for card, result, failures in rows:
         if result is None:
             table.add_row(card.id, "—", "—", Text("no example", style="dim"))

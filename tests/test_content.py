@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+import sqlalchemy
 
 from quiz.deck import Card, load_library
 from quiz.runner import Runner
@@ -25,8 +26,22 @@ def all_results(runner: Runner) -> dict[str, object]:
     return dict(zip([c.id for c in RUNNABLE], results, strict=True))
 
 
+# The deck is verified on SQLAlchemy 2.1, which needs Python >= 3.11. On Python 3.10 pip
+# installs SQLAlchemy 2.0, where these cards' examples show 2.0's behaviour instead (measured
+# with 2.0.58): `sqlaquiz run` then shows the difference; the suite skips only these.
+SHOWS_2_1_ONLY = {
+    "async-expire-on-commit-missing-greenlet",  # 2.0 raises MissingGreenlet unwrapped
+    "async-lazy-load-selectinload",
+    "pooling-pool-class-by-url",
+    "query-pagination-offset-vs-keyset",
+}
+SQLALCHEMY_2_1 = tuple(int(p) for p in sqlalchemy.__version__.split(".")[:2]) >= (2, 1)
+
+
 @pytest.mark.parametrize("card", RUNNABLE, ids=lambda c: c.id)
 def test_card_claims_hold(card: Card, all_results: dict) -> None:  # type: ignore[type-arg]
+    if card.id in SHOWS_2_1_ONLY and not SQLALCHEMY_2_1:
+        pytest.skip(f"shows SQLAlchemy 2.1 behaviour; this is {sqlalchemy.__version__}")
     verdict = check(card, all_results[card.id])
     assert verdict.failures == []
 

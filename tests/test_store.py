@@ -16,6 +16,23 @@ from quiz.store import MIGRATIONS, SCHEMA_VERSION, ReviewInput, Store
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
 
 
+@pytest.fixture(autouse=True)
+def close_stores(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Close every store a test opens (Python 3.13 warns about unclosed SQLite connections)."""
+    opened: list[Store] = []
+    real_open = Store.open.__func__  # type: ignore[attr-defined]
+
+    def tracking_open(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        store = real_open(cls, *args, **kwargs)
+        opened.append(store)
+        return store
+
+    monkeypatch.setattr(Store, "open", classmethod(tracking_open))
+    yield
+    for store in opened:
+        store.close()
+
+
 def grade(store: Store, card_id: str, rating: int, at: datetime) -> int:
     s = sch.make_scheduler(fuzz=False)
     review_id, _ = store.record_review(
@@ -29,8 +46,11 @@ def test_new_database_is_current_and_marked(tmp_path: Path) -> None:
     assert store.version == SCHEMA_VERSION == 2
     store.close()
     con = sqlite3.connect(tmp_path / "p.sqlite3")
-    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert con.execute("PRAGMA application_id").fetchone()[0] == 0x53514C51
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("PRAGMA application_id").fetchone()[0] == 0x53514C51
+    finally:
+        con.close()
 
 
 def test_version_1_database_is_migrated_forward_keeping_data(tmp_path: Path) -> None:
