@@ -53,15 +53,13 @@ def card_table(rows: list[CardRow]) -> Table | Text:
 
 def topics_table(summaries: list[TopicSummary]) -> Table:
     table = Table(title="Topics", title_justify="left")
-    table.add_column("topic")
-    table.add_column("level")
-    for name in ("cards", "new", "learning", "review", "due now", "mastery"):
-        table.add_column(name, justify="right")
+    table.add_column("topic / level", max_width=34)
+    for name in ("cards", "new", "learning", "review", "due", "mastery"):
+        table.add_column(name, justify="right", min_width=len(name))
     for s in summaries:
         b = s.total
         table.add_row(
             Text(s.name, style="bold"),
-            Text("all", style="bold"),
             str(b.cards),
             str(b.new),
             str(b.learning),
@@ -72,8 +70,7 @@ def topics_table(summaries: list[TopicSummary]) -> Table:
         for level, bucket in s.by_difficulty.items():
             if bucket.cards:
                 table.add_row(
-                    "",
-                    difficulty(level),
+                    Text("  ") + difficulty(level),
                     str(bucket.cards),
                     str(bucket.new),
                     str(bucket.learning),
@@ -85,18 +82,29 @@ def topics_table(summaries: list[TopicSummary]) -> Table:
     return table
 
 
-def bar_chart(series: list[tuple[date, int]], title: str, width: int = 40) -> Panel:
+BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def column_chart(series: list[tuple[date, int]], title: str, height: int = 5) -> Panel:
+    """One column per day, `height` rows of eighth-blocks, dates under the first and last."""
     peak = max((n for _, n in series), default=0)
-    table = Table.grid(padding=(0, 1))
-    table.add_column(justify="right", style="dim")
-    table.add_column()
-    table.add_column(justify="right")
-    for day, n in series:
-        bar = "█" * (round(n / peak * width) if peak else 0)
-        table.add_row(
-            day.strftime("%a %m-%d"), Text(bar or "·", style="cyan" if n else "dim"), str(n)
-        )
-    return Panel(table, title=title, title_align="left")
+    rows = []
+    for level in range(height, 0, -1):
+        line = Text()
+        for _, n in series:
+            eighths = round(n / peak * height * 8) if peak else 0
+            filled = max(0, min(8, eighths - (level - 1) * 8))
+            if n and level == 1 and filled == 0:
+                filled = 1  # a day with reviews always shows
+            line.append(BLOCKS[filled] + " ", style="cyan")
+        rows.append(line)
+    axis = Text("· " * len(series), style="dim")
+    first, last = series[0][0], series[-1][0]
+    span = max(len(series) * 2, 14)
+    dates = f"{first:%b %d}".ljust(span - 6) + f"{last:%b %d}"
+    total = sum(n for _, n in series)
+    caption = Text(f"{dates}\npeak {peak} a day · {total} in all", style="dim")
+    return Panel(Group(*rows, axis, caption), title=title, title_align="left", expand=False)
 
 
 def stats_report(console: Console, s: Stats) -> None:
@@ -105,12 +113,17 @@ def stats_report(console: Console, s: Stats) -> None:
             "No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
             "your statistics appear here after the first grade."
         )
-        console.print(bar_chart(s.forecast, "due in the next 14 days"))
+        console.print(column_chart(s.forecast, "due in the next 14 days"))
         return
     facts = Table.grid(padding=(0, 2))
     facts.add_row("reviews", str(s.reviews_total))
     facts.add_row("streak", f"{s.streak_days} day{'s' if s.streak_days != 1 else ''}")
-    facts.add_row("true retention", f"{_pct(s.retention)} of {s.retention_reviews} due reviews")
+    facts.add_row(
+        "true retention",
+        f"{_pct(s.retention)} of {s.retention_reviews} due reviews"
+        if s.retention_reviews
+        else "— (no reviews of due cards yet)",
+    )
     facts.add_row("due today", str(s.due_today))
     acc = s.prediction_accuracy
     facts.add_row(
@@ -123,8 +136,8 @@ def stats_report(console: Console, s: Stats) -> None:
     )
     parts: list[Panel | Table] = [
         Panel(facts, title="progress", title_align="left"),
-        bar_chart(s.per_day, "reviews per day, last 30 days"),
-        bar_chart(s.forecast, "due in the next 14 days"),
+        column_chart(s.per_day, "reviews per day, last 30 days"),
+        column_chart(s.forecast, "due in the next 14 days"),
     ]
     if s.hardest:
         hard = Table("card", "lapses", "again", title="hardest cards", title_justify="left")
