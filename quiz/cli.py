@@ -310,7 +310,8 @@ def list_cards(
     if as_json:
         typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
     else:
-        _console().print(views.card_table(rows))
+        console = _console()
+        console.print(views.card_table(rows, console.width))
 
 
 @app.command()

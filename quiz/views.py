@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -19,35 +20,50 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def card_table(rows: list[CardRow]) -> Table | Text:
+def _short_due(due: datetime | None, is_due: bool) -> Text:
+    if due is None:
+        return Text("—", style="dim")
+    if is_due:
+        return Text("now", style="bold")
+    local = due.astimezone()
+    soon = local.date() == datetime.now().astimezone().date()
+    return Text(local.strftime("%H:%M" if soon else "%m-%d"))
+
+
+def card_table(rows: list[CardRow], width: int = 100) -> Table | Text:
+    """The card list; the topic column only when there are several and room for it."""
     if not rows:
         return Text("No cards match these filters.")
-    table = Table(title=f"{len(rows)} cards", title_justify="left")
-    for name, justify in (
-        ("id", "left"),
-        ("topic", "left"),
-        ("difficulty", "left"),
-        ("state", "left"),
-        ("due", "left"),
-        ("recall", "right"),
-        ("lapses", "right"),
-    ):
-        table.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            overflow="fold" if name == "id" else "ellipsis",
-        )
+    # The id is what you copy into `run` and `show`: it gets the room; in a narrow terminal a
+    # long id folds onto a second line rather than pushing columns off the screen.
+    table = Table(
+        title=f"{len(rows)} cards",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    several_topics = len({r.card.topic for r in rows}) > 1 and width >= 100
+    table.add_column("id", overflow="fold", min_width=20)
+    if several_topics:
+        table.add_column("topic", overflow="fold", min_width=8)
+    table.add_column("level", min_width=6)
+    table.add_column("state", min_width=8)
+    table.add_column("due", no_wrap=True, min_width=5)
+    table.add_column("recall", justify="right", min_width=6)
+    table.add_column("lapses", justify="right", min_width=6)
     for r in rows:
-        due = "—" if r.due is None else r.due.astimezone().strftime("%Y-%m-%d %H:%M")
-        table.add_row(
+        cells: list[Text | str] = [
             Text(r.card.id),
-            r.card.topic,
             difficulty(r.card.difficulty),
             Text(r.state, style=STATE_STYLE[r.state]),
-            Text(due, style="bold" if r.is_due else ""),
+            _short_due(r.due, r.is_due),
             _pct(r.retrievability),
             str(r.lapses),
-        )
+        ]
+        if several_topics:
+            cells.insert(1, Text(r.card.topic))
+        table.add_row(*cells)
     return table
 
 
