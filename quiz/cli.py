@@ -96,23 +96,29 @@ DeckOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--deck",
+        metavar="PATH",
         help="Extra deck file or folder (repeatable; also $SQLAQUIZ_DECKS).",
         show_default=False,
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 TopicOpt = Annotated[
-    list[str] | None, typer.Option("--topic", "-t", help="Topic slug or name (repeatable).")
+    list[str] | None,
+    typer.Option("--topic", "-t", metavar="TOPIC", help="Topic slug or name (repeatable)."),
 ]
 LevelOpt = Annotated[
     list[str] | None,
     typer.Option(
-        "--difficulty", "-d", help="easy, medium or hard (repeatable).", show_default=False
+        "--difficulty",
+        "-d",
+        metavar="LEVEL",
+        help="easy, medium or hard (repeatable).",
+        show_default=False,
     ),
 ]
-TagOpt = Annotated[list[str] | None, typer.Option("--tag", help="Tag (repeatable).")]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Tag (repeatable).")]
 TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", help="Seconds an example may run.", min=0.1)
+    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds an example may run.", min=0.1)
 ]
 
 
@@ -148,10 +154,11 @@ def start(
     topic: TopicOpt = None,
     tag: TagOpt = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="Most cards this session.", min=1)
+        int | None, typer.Option("--limit", metavar="N", help="Most cards this session.", min=1)
     ] = None,
     new: Annotated[
-        int | None, typer.Option("--new", help="New cards allowed today (default 10).", min=0)
+        int | None,
+        typer.Option("--new", metavar="N", help="New cards allowed today (default 10).", min=0),
     ] = None,
     cram: Annotated[
         bool,
@@ -160,7 +167,10 @@ def start(
         ),
     ] = False,
     retention: Annotated[
-        float, typer.Option("--retention", help="Desired retention for FSRS.", min=0.7, max=0.99)
+        float,
+        typer.Option(
+            "--retention", metavar="R", help="Desired retention for FSRS.", min=0.7, max=0.99
+        ),
     ] = 0.9,
     deck: DeckOpt = None,
     timeout: TimeoutOpt = 10.0,
@@ -205,10 +215,17 @@ def start(
 
 @app.command()
 def run(
-    card_id: Annotated[str | None, typer.Argument(help="The card whose example to run.")] = None,
+    card_id: Annotated[
+        str | None, typer.Argument(metavar="CARD_ID", help="The card whose example to run.")
+    ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Run your own script instead of a card's example."),
+        typer.Option(
+            "--file",
+            "-f",
+            metavar="SCRIPT",
+            help="Run your own script instead of a card's example.",
+        ),
     ] = None,
     export: Annotated[
         bool, typer.Option("--export", help="Print the example as a standalone script and exit.")
@@ -223,7 +240,12 @@ def run(
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
 ) -> None:
-    """Run a card's example (or --file) and show every SQL statement, count and output."""
+    """Run a card's example and show what really happened.
+
+    Every SQL statement (with parameters, lazy-load, duplicate and N+1 marks), the query count
+    per cell and in total, the output, warnings and any exception. --file runs your own script
+    the same way.
+    """
     from quiz import examples
 
     if (card_id is None) == (file is None):
@@ -251,22 +273,32 @@ def run(
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Deck files or folders (default: the bundled decks and yours)."),
+        typer.Argument(
+            metavar="PATH...", help="Deck files or folders (default: the bundled decks and yours)."
+        ),
     ] = None,
     run_examples: Annotated[
         bool,
         typer.Option("--run", help="Run every example and check its expectations and challenge."),
     ] = False,
     card_filter: Annotated[
-        list[str] | None, typer.Option("--card", help="Only these card ids (repeatable).")
+        list[str] | None,
+        typer.Option("--card", metavar="ID", help="Only these card ids (repeatable)."),
     ] = None,
     jobs: Annotated[
-        int, typer.Option("--jobs", "-j", help="Parallel workers (default: all cores).", min=0)
+        int,
+        typer.Option(
+            "--jobs", "-j", metavar="N", help="Parallel workers (default: all cores).", min=0
+        ),
     ] = 0,
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
 ) -> None:
-    """Check deck files; with --run, prove every card's claims by running its example."""
+    """Check decks; with --run, prove every card's claims.
+
+    Without --run: the schema check, one line per problem (file, line, card, field). With --run:
+    every example runs (spread over all cores) and each expectation and challenge is checked.
+    """
     from quiz import examples
     from quiz.deck import load_library
     from quiz.paths import user_deck_paths
@@ -299,7 +331,7 @@ def list_cards(
     as_json: JsonOpt = False,
     deck: DeckOpt = None,
 ) -> None:
-    """List cards with their state, due date, retrievability and lapses."""
+    """List cards with their state, due date, recall and lapses."""
     from quiz import progress, views
 
     cards = _select(_library(deck), topic, difficulty, tag)
@@ -319,7 +351,11 @@ def topics(
     as_json: JsonOpt = False,
     deck: DeckOpt = None,
 ) -> None:
-    """Cards per topic and difficulty: new / learning / review / due now, and mastery."""
+    """Progress per topic and level.
+
+    Cards, new / learning / review / due now, and mastery (mean recall probability of the
+    cards you have reviewed).
+    """
     from quiz import progress, views
 
     library = _library(deck)
@@ -333,7 +369,7 @@ def topics(
 
 @app.command()
 def show(
-    card_id: Annotated[str, typer.Argument(help="The card to show.")],
+    card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="The card to show.")],
     with_answer: Annotated[
         bool, typer.Option("--answer", "-a", help="Also show the answer and the example.")
     ] = False,
@@ -359,7 +395,11 @@ def stats(
     as_json: JsonOpt = False,
     deck: DeckOpt = None,
 ) -> None:
-    """Reviews per day, streak, true retention, due forecast, hardest cards, time spent."""
+    """Your statistics: reviews, streak, retention, forecast.
+
+    Reviews per day for 30 days, current streak, true retention, a 14-day due forecast, the
+    hardest cards, prediction accuracy and time spent.
+    """
     from quiz import progress, views
 
     library = _library(deck)
@@ -373,10 +413,15 @@ def stats(
 
 @app.command()
 def export(
-    file: Annotated[Path, typer.Argument(help="Where to write the JSON ('-' for stdout).")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write the JSON ('-' for stdout).")
+    ],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
-    """Export your progress (card states and review logs) as versioned JSON."""
+    """Export your progress as versioned JSON.
+
+    Card states and every review log; import it elsewhere with `sqlaquiz import`.
+    """
     from quiz import transfer
     from quiz.store import open_default
 
@@ -398,9 +443,15 @@ def export(
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A file written by `sqlaquiz export`.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A file written by `sqlaquiz export`.")
+    ],
 ) -> None:
-    """Import progress from an export file; importing the same file twice adds nothing twice."""
+    """Import progress from an export file.
+
+    Adds only what is not here yet: importing the same file twice adds nothing twice. A
+    malformed or foreign file changes nothing.
+    """
     from quiz import transfer
     from quiz.store import open_default
 
@@ -420,11 +471,16 @@ def import_(
 
 @app.command()
 def reset(
-    card: Annotated[str | None, typer.Option("--card", help="Reset only this card.")] = None,
+    card: Annotated[
+        str | None, typer.Option("--card", metavar="ID", help="Reset only this card.")
+    ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     deck: DeckOpt = None,
 ) -> None:
-    """Forget progress (all of it, or one card); a backup file is written first."""
+    """Forget progress, all of it or one card.
+
+    Asks first (or --yes) and writes a backup file before deleting anything.
+    """
     from quiz import transfer
     from quiz.store import open_default
 
