@@ -4,8 +4,6 @@ Heavy modules (SQLAlchemy, Pydantic, FastAPI) are imported inside the commands t
 so `sqlaquiz --help` stays fast.
 """
 
-from __future__ import annotations
-
 import difflib
 import json
 import os
@@ -62,13 +60,13 @@ def _labelled(label: str, style: str, message: str) -> Any:
     return text
 
 
-def _console() -> Console:
+def _console() -> "Console":
     from rich.console import Console
 
     return Console(highlight=False)
 
 
-def _err_console() -> Console:
+def _err_console() -> "Console":
     from rich.console import Console
 
     return Console(stderr=True, highlight=False, soft_wrap=True)
@@ -122,7 +120,7 @@ TimeoutOpt = Annotated[
 ]
 
 
-def _library(decks: list[Path] | None, strict: bool = False) -> Library:
+def _library(decks: list[Path] | None, strict: bool = False) -> "Library":
     """Bundled + user decks; problems become warnings (or an error when strict)."""
     from quiz.deck import load_library, require_clean
     from quiz.paths import user_deck_paths
@@ -138,8 +136,8 @@ def _library(decks: list[Path] | None, strict: bool = False) -> Library:
 
 
 def _select(
-    library: Library, topics: list[str] | None, levels: list[str] | None, tags: list[str] | None
-) -> list[Card]:
+    library: "Library", topics: list[str] | None, levels: list[str] | None, tags: list[str] | None
+) -> "list[Card]":
     from quiz.filters import select_cards
 
     return select_cards(library, topics or [], levels or [], tags or [])

@@ -1,7 +1,5 @@
 """Card schema, YAML deck loading and validation errors that name file, line, card and field."""
 
-from __future__ import annotations
-
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -172,7 +170,7 @@ class _DuplicateKey(Exception):
         self.line = line
 
     @classmethod
-    def bad_key(cls, line: int) -> _DuplicateKey:
+    def bad_key(cls, line: int) -> "_DuplicateKey":
         return cls(None, line, "mapping keys must be plain values (text or numbers)")
 
 
