@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
@@ -30,41 +29,42 @@ def _short_due(due: datetime | None, is_due: bool) -> Text:
     return Text(local.strftime("%H:%M" if soon else "%m-%d"))
 
 
-def card_table(rows: list[CardRow], width: int = 100) -> Table | Text:
-    """The card list; the topic column only when there are several and room for it."""
+def card_table(rows: list[CardRow], width: int = 100) -> Text:
+    """One aligned line per card, like `ls -l`: cheap to draw for a long list, easy to grep.
+
+    The id comes first and whole (it is what you copy into `run` and `show`); the topic column
+    shows only when there are several topics and room for it."""
     if not rows:
         return Text("No cards match these filters.")
-    # The id is what you copy into `run` and `show`: it gets the room; in a narrow terminal a
-    # long id folds onto a second line rather than pushing columns off the screen.
-    table = Table(
-        title=f"{len(rows)} cards",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-    several_topics = len({r.card.topic for r in rows}) > 1 and width >= 100
-    table.add_column("id", overflow="fold", min_width=20)
-    if several_topics:
-        table.add_column("topic", overflow="fold", min_width=8)
-    table.add_column("level", min_width=6)
-    table.add_column("state", min_width=8)
-    table.add_column("due", no_wrap=True, min_width=5)
-    table.add_column("recall", justify="right", min_width=6)
-    table.add_column("lapses", justify="right", min_width=6)
-    for r in rows:
-        cells: list[Text | str] = [
-            Text(r.card.id),
-            difficulty(r.card.difficulty),
-            Text(r.state, style=STATE_STYLE[r.state]),
-            _short_due(r.due, r.is_due),
-            _pct(r.retrievability),
-            str(r.lapses),
-        ]
-        if several_topics:
-            cells.insert(1, Text(r.card.topic))
-        table.add_row(*cells)
-    return table
+    columns: list[tuple[str, list[Text], str]] = [
+        ("id", [Text(r.card.id) for r in rows], "left"),
+        ("topic", [Text(r.card.topic) for r in rows], "left"),
+        ("level", [difficulty(r.card.difficulty) for r in rows], "left"),
+        ("state", [Text(r.state, style=STATE_STYLE[r.state]) for r in rows], "left"),
+        ("due", [_short_due(r.due, r.is_due) for r in rows], "left"),
+        ("recall", [Text(_pct(r.retrievability)) for r in rows], "right"),
+        ("lapses", [Text(str(r.lapses)) for r in rows], "right"),
+    ]
+    widths = [max(len(name), *(len(c) for c in cells)) for name, cells, _ in columns]
+    several_topics = len({r.card.topic for r in rows}) > 1
+    if not several_topics or sum(widths) + 2 * (len(widths) - 1) > width:
+        del columns[1], widths[1]
+
+    def line(cells: list[Text]) -> Text:
+        out = Text()
+        for i, (cell, w, (_, _, justify)) in enumerate(zip(cells, widths, columns, strict=True)):
+            pad = " " * (w - len(cell))
+            out.append_text(Text(pad) + cell if justify == "right" else cell + Text(pad))
+            if i < len(cells) - 1:
+                out.append("  ")
+        return out
+
+    text = Text(f"{len(rows)} cards\n", style="bold")
+    text.append_text(line([Text(name, style="bold") for name, _, _ in columns]))
+    for i in range(len(rows)):
+        text.append("\n")
+        text.append_text(line([cells[i] for _, cells, _ in columns]))
+    return text
 
 
 def topics_table(summaries: list[TopicSummary]) -> Table:
