@@ -120,18 +120,15 @@ TimeoutOpt = Annotated[
 ]
 
 
-def _library(decks: list[Path] | None, strict: bool = False) -> "Library":
-    """Bundled + user decks; problems become warnings (or an error when strict)."""
-    from quiz.deck import load_library, require_clean
+def _library(decks: list[Path] | None) -> "Library":
+    """Bundled + user decks; each problem becomes one warning line, the rest still loads."""
+    from quiz.deck import load_library
     from quiz.paths import user_deck_paths
 
     library = load_library(user_deck_paths(decks))
-    if strict:
-        require_clean(library)
-    else:
-        err = _err_console()
-        for problem in library.problems:
-            err.print(_labelled("warning: ", "yellow", str(problem)))
+    err = _err_console()
+    for problem in library.problems:
+        err.print(_labelled("warning: ", "yellow", str(problem)))
     return library
 
 

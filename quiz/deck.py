@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from quiz.cells import split_cells
-from quiz.errors import DeckError, UnknownCardError
+from quiz.errors import UnknownCardError
 
 DIFFICULTIES = ("easy", "medium", "hard")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
@@ -147,9 +147,6 @@ class Library:
                 return card
         close = difflib.get_close_matches(card_id, [c.id for c in self.cards], n=3, cutoff=0.5)
         raise UnknownCardError(card_id, close)
-
-    def by_id(self) -> dict[str, Card]:
-        return {card.id: card for card in self.cards}
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -396,11 +393,3 @@ def load_library(
         for card in cards:
             library.topics.setdefault(card.topic, card.topic_name)
     return library
-
-
-def require_clean(library: Library) -> None:
-    """Raise a DeckError naming the first problem, with a count of the rest."""
-    if library.problems:
-        first, rest = library.problems[0], len(library.problems) - 1
-        more = f" (and {rest} more problem{'s' if rest != 1 else ''})" if rest else ""
-        raise DeckError(f"{first}{more}")

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fsrs import Card as FsrsCard
-from fsrs import Rating, ReviewLog, Scheduler, State
+from fsrs import Rating, ReviewLog, Scheduler
 
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
@@ -78,14 +78,6 @@ def format_interval(delta: timedelta) -> str:
 
 def retrievability(scheduler: Scheduler, card: FsrsCard, now: datetime) -> float:
     return float(scheduler.get_card_retrievability(card, current_datetime=utc(now)))
-
-
-def state_name(card: FsrsCard | None) -> str:
-    if card is None:
-        return "new"
-    return {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}[
-        card.state
-    ]
 
 
 @dataclass(frozen=True)

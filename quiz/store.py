@@ -26,7 +26,6 @@ from sqlalchemy import (
     event,
     func,
     select,
-    text,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
@@ -343,10 +342,6 @@ class Store:
             removed = s.execute(logs).rowcount  # type: ignore[attr-defined]
             s.execute(states)
             return int(removed or 0)
-
-    def checkpoint(self) -> None:
-        with self.engine.connect() as conn:
-            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 _DATETIMES = {"due", "first_review", "last_review"}
