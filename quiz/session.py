@@ -156,13 +156,18 @@ class ReviewSession:
                 return outcome
             prediction, right = outcome
         else:
-            typed = (
-                self.inp.line("Your answer (optional) · Enter reveals · u undo · q quit: ").strip()
-                or None
-            )
-            command = self._command(typed)
-            if command:
-                return command
+            while True:
+                typed = (
+                    self.inp.line(
+                        "Your answer (optional) · Enter reveals · u undo · q quit: "
+                    ).strip()
+                    or None
+                )
+                command = self._command(typed)
+                if command:
+                    return command
+                if typed != "u":  # a lone u with nothing to undo asks again
+                    break
         self.console.print(render.answer(card))
         while True:
             intervals = self._intervals(card)

@@ -195,3 +195,10 @@ def test_a_card_that_leaves_the_decks_keeps_its_state_and_is_ignored(tmp_path: P
     listed = cli.invoke(app, ["list", "--json"], env={"SQLAQUIZ_NOW": NOW})
     assert "p-plain" not in {c["id"] for c in json.loads(listed.stdout)}
     assert states()["p-plain"]["state"] == "learning"  # the deck is back: so is the state
+
+
+def test_undo_before_any_grade_says_so_and_asks_again() -> None:
+    result = start(input="u\n\n3\nq\n")
+    assert "nothing to undo yet" in result.stdout
+    rows = cli.invoke(app, ["export", "-"]).stdout
+    assert json.loads(rows)["reviews"][0]["typed_answer"] is None
