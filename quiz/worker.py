@@ -313,8 +313,10 @@ def _describe_exit(
     """One line saying how the process ended, or None if it ended normally."""
     if timed_out:
         return f"timed out after {timeout:g} s and was stopped"
-    if status is None or finished:
+    if finished:
         return None
+    if status is None:  # it said done, yet its record is missing or unreadable
+        return "the example's results were garbled (did it write to files it does not own?)"
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         try:
@@ -359,6 +361,8 @@ class _Spare:
             try:
                 os.close(self.write_end)
                 os.close(self.done_read)
+                for fd in _PRIVATE_FDS:  # the example must not reach the reply pipe
+                    os.close(fd)
                 _isolate()
                 if prime:
                     _prime()
@@ -478,6 +482,7 @@ def _run_fresh(
 
 
 _CURRENT_CHILD: list[int | None] = [None]
+_PRIVATE_FDS: list[int] = []  # the worker's own descriptors that no child may keep
 
 
 def _on_terminate(signum: int, frame: Any) -> None:
@@ -493,6 +498,7 @@ def serve(use_fork: bool) -> None:
     # Replies get a private copy of the pipe; fd 1 becomes stderr, so nothing an import or an
     # example prints (even from C) can reach the protocol.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    _PRIVATE_FDS.append(out.fileno())
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     signal.signal(signal.SIGTERM, _on_terminate)

@@ -415,3 +415,22 @@ def test_an_exception_whose_str_fails_is_still_reported(runner: Runner) -> None:
     )
     result = runner.run(code)
     assert result.problem() == "Odd at line 4: <Odd whose str() failed>"
+
+
+def test_an_example_cannot_write_into_the_reply_pipe(runner: Runner) -> None:
+    code = (
+        "import os\nwritten = []\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        os.write(fd, b'garbage\\n')\n"
+        "        written.append(fd)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "print('done')\n"
+    )
+    result = runner.run(code)
+    # it may spoil its own results, but it is told in one line, and the next run is clean
+    assert result.ok or result.problem() == (
+        "the example's results were garbled (did it write to files it does not own?)"
+    )
+    assert runner.run("print('still fine')").cells[0].stdout == "still fine\n"
