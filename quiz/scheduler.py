@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -35,6 +37,21 @@ def card_from_json(data: dict[str, Any] | None) -> FsrsCard:
     return new_card() if data is None else FsrsCard.from_dict(data)  # type: ignore[arg-type]
 
 
+@contextmanager
+def _seeded(seed: int | None) -> Iterator[None]:
+    """fsrs draws its fuzz from the `random` module: one seed makes a preview and the grade that
+    follows draw the same fuzz, so the interval shown on a key is the interval you get."""
+    if seed is None:
+        yield
+        return
+    saved = random.getstate()
+    random.seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(saved)
+
+
 def review(
     scheduler: Scheduler,
     card: FsrsCard,
@@ -47,18 +64,29 @@ def review(
     )
 
 
-def preview(scheduler: Scheduler, card: FsrsCard, now: datetime) -> dict[Rating, timedelta]:
-    """The interval each grade would give, as shown on the grade keys (before fuzz)."""
-    plain = Scheduler(
-        parameters=scheduler.parameters,
-        desired_retention=scheduler.desired_retention,
-        learning_steps=scheduler.learning_steps,
-        relearning_steps=scheduler.relearning_steps,
-        maximum_interval=scheduler.maximum_interval,
-        enable_fuzzing=False,
-    )
+def preview(
+    scheduler: Scheduler, card: FsrsCard, now: datetime, seed: int | None = None
+) -> dict[Rating, timedelta]:
+    """The interval each grade would give, as shown on the grade keys.
+
+    Pass the same `seed` to `rescheduler` and the grade gives exactly the interval shown, fuzz
+    included; without a seed the preview is the unfuzzed interval."""
+    if seed is None and scheduler.enable_fuzzing:
+        scheduler = Scheduler(
+            parameters=scheduler.parameters,
+            desired_retention=scheduler.desired_retention,
+            learning_steps=scheduler.learning_steps,
+            relearning_steps=scheduler.relearning_steps,
+            maximum_interval=scheduler.maximum_interval,
+            enable_fuzzing=False,
+        )
     now = utc(now)
-    return {r: utc(plain.review_card(card, r, review_datetime=now)[0].due) - now for r in Rating}
+    out = {}
+    for rating in Rating:
+        with _seeded(seed):
+            after, _ = scheduler.review_card(card, rating, review_datetime=now)
+        out[rating] = utc(after.due) - now
+    return out
 
 
 def format_interval(delta: timedelta) -> str:
@@ -90,13 +118,18 @@ class Scheduled:
 
 
 def rescheduler(
-    scheduler: Scheduler, rating: Rating, now: datetime, duration_ms: int | None = None
+    scheduler: Scheduler,
+    rating: Rating,
+    now: datetime,
+    duration_ms: int | None = None,
+    seed: int | None = None,
 ) -> Callable[[dict[str, Any] | None], Scheduled]:
     """The grade as a function of the card's stored state (None: a new card), for the store
     to apply inside its write transaction."""
 
     def apply(stored: dict[str, Any] | None) -> Scheduled:
-        card, _ = review(scheduler, card_from_json(stored), rating, now, duration_ms)
+        with _seeded(seed):
+            card, _ = review(scheduler, card_from_json(stored), rating, now, duration_ms)
         return Scheduled(dict(card.to_dict()), utc(card.due), int(card.state))
 
     return apply

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from quiz.store import CardState, ReviewInput, Store
 from quiz.timeutil import utcnow
 from quiz.verify import challenge_truth
 
-LEARN_AHEAD = timedelta(minutes=20)  # a card due again this soon comes back in this session
+LEARN_AHEAD = timedelta(minutes=20)  # a card due again this soon may come back in this session
 
 
 class InputSource(Protocol):
@@ -90,6 +91,10 @@ class ReviewSession:
         self.session_id = uuid.uuid4().hex
         self.tally = Tally(started=clock())
         self.history: list[_Graded] = []
+        # Cards graded in this session whose next step is minutes away: each comes back in this
+        # session once it is due (never before), if the session is still going then.
+        self.later: list[str] = []
+        self.seed = 0  # pins the fuzz of the current card's preview to its grade
         self.states = {cid: scheduler.card_from_json(_fsrs(s)) for cid, s in store.states().items()}
 
     # -------------------------------------------------------------- queue
@@ -124,7 +129,10 @@ class ReviewSession:
             return 0
         try:
             index = 0
-            while index < len(queue):
+            while True:
+                self._bring_back_due(queue, index)
+                if index >= len(queue):
+                    break
                 action = self._review(queue, index)
                 if action == "quit":
                     break
@@ -140,9 +148,18 @@ class ReviewSession:
         session_views.summary(self.console, self.tally, self._next_due(), self.options.cram)
         return 0
 
+    def _bring_back_due(self, queue: list[str], index: int) -> None:
+        """Learning cards from earlier in this session that are due now go next."""
+        now = self.clock()
+        for card_id in list(self.later):
+            if scheduler.utc(self.states[card_id].due) <= now:
+                self.later.remove(card_id)
+                queue.insert(index, card_id)
+
     def _review(self, queue: list[str], index: int) -> str:
         card = self.cards[queue[index]]
         shown_at = self.clock()
+        self.seed = random.randrange(2**32)
         self.console.rule()
         self.console.print(render.question(card, f"{index + 1}/{len(queue)}"))
         if index == 0:
@@ -172,7 +189,10 @@ class ReviewSession:
         while True:
             intervals = self._intervals(card)
             key = self.inp.key(
-                session_views.keys_prompt(intervals, bool(card.example)), "1234resuq?"
+                session_views.keys_prompt(
+                    None if self.options.cram else intervals, bool(card.example)
+                ),
+                "1234resuq?",
             )
             if key in "1234" and key:
                 self._grade(card, int(key), index, shown_at, typed, prediction, right, queue)
@@ -213,21 +233,24 @@ class ReviewSession:
         self.console.print(render.challenge_prompt(card))
         while True:
             if ch.ask == "queries":
-                raw = self.inp.line("How many queries? (u undo · q quit) ").strip()
+                raw = self.inp.line(
+                    "How many queries? (a number, or u undo · q quit; Enter) "
+                ).strip()
                 if raw.isdigit():
                     guess: int | bool = int(raw)
                     break
                 hint = "type a whole number, e.g. 3"
             else:
-                raw = self.inp.line("Does it raise? [y/n] (u undo · q quit) ").strip().lower()
-                if raw in ("y", "yes", "n", "no"):
-                    guess = raw.startswith("y")
+                raw = self.inp.key("Does it raise? y/n (u undo · q quit) > ", "ynuq")
+                if raw in ("y", "n"):
+                    guess = raw == "y"
                     break
-                hint = "type y or n"
+                hint = "press y or n"
             command = self._command(raw.lower())
             if command:
                 return command
-            self.console.print(f"[yellow]{hint}[/]")
+            if raw.lower() != "u":  # `_command` already said there is nothing to undo
+                self.console.print(f"[yellow]{hint}[/]")
         result = self._run(card, show_code=False)
         truth = challenge_truth(card, result)
         if result.crash or truth is None:
@@ -266,7 +289,7 @@ class ReviewSession:
 
     def _intervals(self, card: Card) -> dict[int, str]:
         fsrs_card = self.states.get(card.id) or scheduler.new_card()
-        preview = scheduler.preview(self.scheduler, fsrs_card, self.clock())
+        preview = scheduler.preview(self.scheduler, fsrs_card, self.clock(), seed=self.seed)
         return {int(r): scheduler.format_interval(d) for r, d in preview.items()}
 
     def _grade(
@@ -298,18 +321,20 @@ class ReviewSession:
                 prediction_right=right,
                 session_id=self.session_id,
             ),
-            scheduler.rescheduler(self.scheduler, scheduler.Rating(rating), now, duration),
+            scheduler.rescheduler(
+                self.scheduler, scheduler.Rating(rating), now, duration, seed=self.seed
+            ),
         )
         after = scheduler.card_from_json(scheduled.fsrs)
         self.states[card.id] = after
         due_in = scheduler.utc(after.due) - now
         requeued = due_in <= LEARN_AHEAD
         if requeued:
-            queue.append(card.id)
+            self.later.append(card.id)
         self.history.append(_Graded(review_id, card, index, right, rating, requeued))
         self.console.print(
             f"[dim]saved — next review in {scheduler.format_interval(due_in)}"
-            f"{' (again later in this session)' if requeued else ''}[/]"
+            f"{' (in this session too, if it is still going then)' if requeued else ''}[/]"
         )
 
     def _undo(self, queue: list[str], index: int) -> int:
@@ -322,8 +347,11 @@ class ReviewSession:
             else:
                 self.states[last.card.id] = scheduler.card_from_json(_fsrs(state))
         if last.requeued:
-            # the grade put the card at the end of the queue; it comes back now instead
-            del queue[len(queue) - 1 - queue[::-1].index(last.card.id)]
+            # the grade scheduled a second showing in this session; the card comes back now
+            if last.card.id in self.later:
+                self.later.remove(last.card.id)
+            elif last.card.id in queue[last.index + 1 :]:
+                del queue[len(queue) - 1 - queue[::-1].index(last.card.id)]
         self.tally.reviewed -= 1
         self.tally.again -= last.rating == 1
         if last.was_right is not None:

@@ -18,8 +18,12 @@ if TYPE_CHECKING:
 GRADES = {1: ("Again", "red"), 2: ("Hard", "yellow"), 3: ("Good", "green"), 4: ("Easy", "cyan")}
 
 
-def keys_prompt(intervals: dict[int, str], has_example: bool) -> str:
-    grades = "  ".join(f"[{n}] {GRADES[n][0]} {intervals[n]}" for n in (1, 2, 3, 4))
+def keys_prompt(intervals: dict[int, str] | None, has_example: bool) -> str:
+    """The grade keys with the interval each gives (none in cram mode: nothing is scheduled)."""
+    if intervals is None:
+        grades = "  ".join(f"[{n}] {GRADES[n][0]}" for n in (1, 2, 3, 4)) + "   (cram: not saved)"
+    else:
+        grades = "  ".join(f"[{n}] {GRADES[n][0]} {intervals[n]}" for n in (1, 2, 3, 4))
     extra = "r run · e edit · " if has_example else ""
     return f"{grades}\n{extra}s skip · u undo · q quit · ? help > "
 

@@ -82,3 +82,17 @@ def test_queue_puts_lowest_retrievability_first_then_new_cards() -> None:
 def test_retention_bounds() -> None:
     with pytest.raises(ValueError, match=r"between 0\.70 and 0\.99"):
         sch.make_scheduler(retention=0.5)
+
+
+def test_with_fuzz_the_interval_on_the_key_is_the_interval_you_get() -> None:
+    s = sch.make_scheduler(fuzz=True)
+    card, _ = sch.review(s, sch.new_card(), sch.Rating.Good, START)
+    card, _ = sch.review(s, card, sch.Rating.Good, START + timedelta(minutes=10))
+    later = START + timedelta(days=3)
+    seen = set()
+    for seed in range(20):
+        shown = sch.preview(s, card, later, seed=seed)[sch.Rating.Easy]
+        got = sch.rescheduler(s, sch.Rating.Easy, later, seed=seed)(dict(card.to_dict()))
+        assert sch.utc(got.due) - later == shown
+        seen.add(shown)
+    assert len(seen) > 1  # the fuzz really varies; the seed only pins it per card

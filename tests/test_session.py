@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,53 @@ def test_undo_before_any_grade_says_so_and_asks_again() -> None:
     assert "nothing to undo yet" in result.stdout
     rows = cli.invoke(app, ["export", "-"]).stdout
     assert json.loads(rows)["reviews"][0]["typed_answer"] is None
+
+
+class _Keys:
+    """An input source that answers from a list; each answer takes the user 25 seconds."""
+
+    def __init__(self, answers: list[str], clock: list[datetime]) -> None:
+        self.answers = answers
+        self.clock = clock
+
+    def key(self, prompt: str, allowed: str) -> str:
+        return self.line(prompt)
+
+    def line(self, prompt: str) -> str:
+        if not self.answers:
+            raise EOFError
+        self.clock[0] += timedelta(seconds=25)
+        return self.answers.pop(0)
+
+
+def test_a_learning_card_comes_back_only_once_it_is_due(isolated_home: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from quiz.deck import load_library
+    from quiz.session import ReviewSession, SessionOptions
+    from quiz.store import Store
+
+    cards = [c for c in load_library([Path(DECK)]).cards if c.topic == "practice"]
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)]
+    isolated_home.mkdir(parents=True)
+    store = Store.open(isolated_home / "p.sqlite3")
+    out = io.StringIO()
+    # p-plain: Again at 09:00:50, due 09:01:50. p-count (predict 2, Good) ends at 09:01:40:
+    # p-plain is not due yet, so p-raise (y, Good) goes first; then p-plain is due: Good.
+    answers = ["", "1", "2", "3", "y", "3", "", "3"]
+    session = ReviewSession(
+        cards,
+        store,
+        Console(file=out, width=120),
+        _Keys(answers, now),
+        SessionOptions(fuzz=False),
+        clock=lambda: now[0],
+    )
+    assert session.run() == 0
+    store.close()
+    shown = re.findall(r"(p-[a-z]+) ─+╯", out.getvalue())
+    assert shown == ["p-plain", "p-count", "p-raise", "p-plain"]
+    assert "next review in 1m (in this session too, if it is still going then)" in out.getvalue()
+    assert "4/4  Practice" in out.getvalue()
