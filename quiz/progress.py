@@ -61,12 +61,16 @@ def card_rows(cards: list[Card], store: Store | None, now: datetime | None = Non
             continue
         fsrs_card = scheduler.card_from_json(json.loads(st.fsrs))
         due = scheduler.utc(st.due)
+        state = STATE_NAMES.get(st.state, "learning")
+        # FSRS's recall probability means something once a card has graduated to review; a card
+        # still in its (re)learning steps is not known yet, however recently it was seen.
+        recall = scheduler.retrievability(sched, fsrs_card, now) if state == "review" else None
         rows.append(
             CardRow(
                 card,
-                STATE_NAMES.get(st.state, "learning"),
+                state,
                 due,
-                scheduler.retrievability(sched, fsrs_card, now),
+                recall,
                 st.lapses,
                 st.reps,
                 due <= now,
@@ -93,8 +97,8 @@ class Bucket:
         else:
             self.learning += 1
         self.due += row.is_due
-        if row.retrievability is not None:
-            self.retrievabilities.append(row.retrievability)
+        if row.state != "new":  # a card in its (re)learning steps counts as not known yet
+            self.retrievabilities.append(row.retrievability or 0.0)
 
     @property
     def mastery(self) -> float | None:
