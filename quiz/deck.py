@@ -373,19 +373,30 @@ def _check_card(
 def load_library(
     extra: list[Path] | None = None, bundled: bool = True, check_syntax: bool = False
 ) -> Library:
-    """The bundled decks plus the user's; problems are collected, never fatal."""
+    """The bundled decks plus the user's; problems are collected, never fatal.
+
+    With `bundled=False` (validating given files) the bundled decks still reserve their ids, so
+    a clash is reported; a bundled file that is one of the given files (or a copy of one) is
+    not held against itself."""
     from quiz.paths import bundled_content_dir
 
     library = Library()
     sources: list[Path] = []
-    if bundled:
-        sources.extend(deck_files(bundled_content_dir()))
     for path in extra or []:
         if not path.exists():
             library.problems.append(Problem(path, None, "no such file or folder"))
             continue
         sources.extend(deck_files(path))
     seen: dict[str, Card] = {}
+    shipped = deck_files(bundled_content_dir())
+    if bundled:
+        sources[:0] = shipped
+    else:
+        given = {p.resolve() for p in sources}
+        given_bytes = {p.read_bytes() for p in given if p.is_file()}
+        for path in shipped:
+            if path.resolve() not in given and path.read_bytes() not in given_bytes:
+                load_deck(path, seen)  # only to reserve the ids
     for path in dict.fromkeys(p.resolve() for p in sources):
         cards, problems = load_deck(path, seen, check_syntax)
         library.cards.extend(cards)

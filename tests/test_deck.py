@@ -145,3 +145,20 @@ def test_a_mapping_key_that_is_not_a_plain_value(deck_file) -> None:  # type: ig
     assert [str(p) for p in problems] == [
         f"{path}:3: mapping keys must be plain values (text or numbers)"
     ]
+
+
+def test_validating_a_file_reports_ids_that_clash_with_bundled_cards(deck_file) -> None:  # type: ignore[no-untyped-def]
+    path = deck_file(GOOD.replace("id: demo-one", "id: rel-lazy-loop-n-plus-one"))
+    library = load_library([path], bundled=False)
+    assert len(library.problems) == 1
+    assert str(library.problems[0]).startswith(
+        f"{path}:5: card 'rel-lazy-loop-n-plus-one': field 'id': duplicate id, first defined at "
+    )
+
+
+def test_validating_a_bundled_deck_itself_is_not_a_clash() -> None:
+    from quiz.paths import bundled_content_dir
+
+    library = load_library([bundled_content_dir() / "sessions.yaml"], bundled=False)
+    assert library.problems == []
+    assert len(library.cards) == 7
