@@ -33,8 +33,17 @@ class _Group(TyperGroup):
         except QuizError as exc:
             _err_console().print(_labelled("error: ", "bold red", str(exc)))
             raise typer.Exit(exc.exit_code) from None
+        except typer.TyperException as exc:
+            # Click's usage errors (bad option values, unknown options) as one line, too.
+            if getattr(exc, "exit_code", None) != 2 or not hasattr(exc, "format_message"):
+                raise
+            where = getattr(getattr(exc, "ctx", None), "command_path", "sqlaquiz")
+            message = f"{exc.format_message()} (see '{where} --help')"
+            _err_console().print(_labelled("error: ", "bold red", message))
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            _err_console().print("\ninterrupted — every graded card is saved", highlight=False)
+            saved = " — every graded card is saved" if ctx.invoked_subcommand == "start" else ""
+            _err_console().print(f"\ninterrupted{saved}", highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     def list_commands(self, ctx: Any) -> list[str]:

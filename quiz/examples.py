@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -46,7 +47,13 @@ def export_script(card: Card, source: str) -> str:
 
 
 def edit_in_editor(source: str, name: str) -> str:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    """Open `source` in $VISUAL / $EDITOR (vi in a terminal) and return what was saved."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor is None:
+        if not sys.stdin.isatty():
+            # vi without a terminal would wait for ever
+            raise UsageError("no terminal to edit in: set $EDITOR to edit without one")
+        editor = "vi"
     with tempfile.TemporaryDirectory(prefix="sqlaquiz-edit-") as folder:
         path = Path(folder) / f"{name}.py"
         path.write_text(source, encoding="utf-8")

@@ -34,18 +34,16 @@ def card_header(card: Card, position: str | None = None) -> Text:
     return text
 
 
-def card_footer(card: Card) -> Text:
-    """Tags and id, at the bottom of the question panel where a long list cannot crowd the title."""
-    tags = " ".join(f"#{t}" for t in card.tags)
-    return Text(f"{tags}  ·  {card.id}" if tags else card.id, style="dim")
-
-
 def question(card: Card, position: str | None = None) -> RenderableType:
+    """The question, its tags in the panel, its id (what `run` and `show` take) below it."""
+    body: RenderableType = Markdown(card.question)
+    if card.tags:
+        body = Group(body, Text(" ".join(f"#{t}" for t in card.tags), style="dim"))
     return Panel(
-        Markdown(card.question),
+        body,
         title=card_header(card, position),
         title_align="left",
-        subtitle=card_footer(card),
+        subtitle=Text(card.id, style="dim"),
         subtitle_align="right",
         border_style="cyan",
     )

@@ -216,3 +216,41 @@ def test_sqlaquiz_decks_adds_user_decks(monkeypatch: pytest.MonkeyPatch) -> None
     result = cli.invoke(app, ["list", "--json", "--topic", "practice"])
     assert result.exit_code == 0
     assert [c["id"] for c in json.loads(result.stdout)] == ["p-plain", "p-count", "p-raise"]
+
+
+def test_edit_without_an_editor_or_a_terminal_is_an_error() -> None:
+    result = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one", "--edit"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: no terminal to edit in: set $EDITOR to edit without one\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["start", "--retention", "1.5"],
+            "error: Invalid value for '--retention': Input should be less than or equal to 0.99 "
+            "(see 'root start --help')\n",
+        ),
+        (["list", "--foo"], "error: No such option: --foo (see 'root list --help')\n"),
+        (["nosuch"], "error: No such command 'nosuch'. (see 'root --help')\n"),
+    ],
+)
+def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
+    result = cli.invoke(app, args)
+    assert result.exit_code == 2
+    assert result.stderr == message
+
+
+def test_ctrl_c_outside_a_session_does_not_talk_about_grades(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from quiz import examples
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(examples, "run_and_report", interrupted)
+    result = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one"])
+    assert result.exit_code == 130
+    assert result.stderr == "\ninterrupted\n"
