@@ -428,6 +428,7 @@ def export(
     """
     from quiz import transfer
     from quiz.store import open_default
+    from quiz.style import plural
 
     store = open_default()
     try:
@@ -439,7 +440,8 @@ def export(
         return
     transfer.write_file(file, data, force=force)
     _err_console().print(
-        f"exported {len(data['cards'])} card states and {len(data['reviews'])} reviews to {file}",
+        f"exported {plural(len(data['cards']), 'card state')} and "
+        f"{plural(len(data['reviews']), 'review')} to {file}",
         soft_wrap=True,
         markup=False,
     )
@@ -458,6 +460,7 @@ def import_(
     """
     from quiz import transfer
     from quiz.store import open_default
+    from quiz.style import plural
 
     data = transfer.read_file(file)
     store = open_default()
@@ -466,8 +469,8 @@ def import_(
     finally:
         store.close()
     _console().print(
-        f"imported {added.reviews} new reviews and {added.cards} card states from {file}"
-        + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
+        f"imported {plural(added.reviews, 'new review')} and {plural(added.cards, 'card state')} "
+        f"from {file}" + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
         soft_wrap=True,
         markup=False,
     )

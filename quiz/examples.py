@@ -17,6 +17,7 @@ from quiz import render
 from quiz.deck import Card, Library
 from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.runner import Runner, RunResult
+from quiz.style import plural
 from quiz.verify import check
 
 
@@ -127,7 +128,7 @@ def validate(
         cards = [library.get(cid) for cid in card_ids]
     if not run_examples:
         ok = not library.problems
-        summary = f"{len(cards)} cards checked, {len(library.problems)} problems"
+        summary = f"{plural(len(cards), 'valid card')}, {plural(len(library.problems), 'problem')}"
         console.print(
             f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {summary}", highlight=False
         )
@@ -146,9 +147,10 @@ def validate(
     console.print(render.validate_table(rows))
     problems = len(library.problems)
     ok = not failed and not problems
+    mark = "[green]✓[/]" if ok else "[red]✗[/]"
     console.print(
-        f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {len(runnable)} examples run, "
-        f"{failed} failed, {problems} deck problems",
+        f"{mark} {plural(len(runnable), 'example')} run, {failed} failed, "
+        f"{plural(problems, 'deck problem')}",
         highlight=False,
     )
     if problems:

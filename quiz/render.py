@@ -14,12 +14,7 @@ from rich.text import Text
 
 from quiz.deck import Card
 from quiz.runner import CellResult, RunResult, Statement
-from quiz.style import difficulty
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
+from quiz.style import difficulty, plural
 
 # --------------------------------------------------------------------------- cards
 

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quiz.progress import CardRow, Stats, TopicSummary
-from quiz.style import difficulty
+from quiz.style import difficulty, plural
 
 STATE_STYLE = {"new": "blue", "learning": "yellow", "relearning": "red", "review": "green"}
 
@@ -59,7 +59,7 @@ def card_table(rows: list[CardRow], width: int = 100) -> Text:
                 out.append("  ")
         return out
 
-    text = Text(f"{len(rows)} cards\n", style="bold")
+    text = Text(f"{plural(len(rows), 'card')}\n", style="bold")
     text.append_text(line([Text(name, style="bold") for name, _, _ in columns]))
     for i in range(len(rows)):
         text.append("\n")

@@ -130,7 +130,7 @@ def test_validate_schema_of_a_bad_deck_fails(tmp_path: Path) -> None:
     bad.write_text("topic: {slug: x, name: X}\ncards:\n  - id: x-1\n    difficulty: 7\n")
     result = cli.invoke(app, ["validate", str(bad)])
     assert result.exit_code == 3
-    assert "0 cards checked, 3 problems" in result.stdout
+    assert "0 valid cards, 3 problems" in result.stdout
 
 
 def test_run_needs_a_card_or_a_file() -> None:
