@@ -347,7 +347,9 @@ def list_cards(
         typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
     else:
         console = _console()
-        console.print(views.card_table(rows, console.width))
+        filtered = bool(topic or difficulty or tag)
+        empty = "Nothing is due right now." if due and not filtered else "No cards match."
+        console.print(views.card_table(rows, console.width, empty))
 
 
 @app.command()

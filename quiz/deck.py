@@ -257,6 +257,10 @@ def load_deck(
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context_mark", None)
+        if context is not None and line is not None and context.line + 1 < line:
+            # e.g. an unclosed [ is noticed on a later line; say where it was opened
+            reason += f" ({getattr(exc, 'context', None) or 'started'} at line {context.line + 1})"
         return [], [Problem(path, line, f"not valid YAML: {reason}")]
     if not isinstance(data, _LineDict):
         return [], [Problem(path, 1, "a deck is a mapping with 'topic' and 'cards'")]

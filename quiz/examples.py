@@ -78,7 +78,8 @@ def run_and_report(
     edit: bool,
 ) -> int:
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
-    edited = edit_in_editor(source, label.replace("/", "_")) if edit else None
+    name = f"{card.id}.py" if card else Path(label).name
+    edited = edit_in_editor(source, Path(name).stem) if edit else None
     with Runner(timeout=timeout) as runner:
         result = runner.run(source, filename=f"{label}.py" if card else label)
         edited_result = runner.run(edited, filename=f"{label}-edited.py") if edited else None
@@ -90,11 +91,13 @@ def run_and_report(
         print(json.dumps(data, indent=2))
         return 0 if not failures else 1
     if edited_result is None:
-        render.run_report(console, result, source, failures, expected=_expected(card))
+        render.run_report(console, result, source, failures, expected=_expected(card), title=name)
         return 0 if not failures else 1
     assert edited is not None
     console.print(render.Text("Your edited version:", style="bold"))
-    render.run_report(console, edited_result, edited, _plain_failures(edited_result))
+    render.run_report(
+        console, edited_result, edited, _plain_failures(edited_result), title=f"{name} (edited)"
+    )
     console.print(render.compare_counts(result, edited_result))
     if edited == source:
         console.print(render.Text("(you saved it unchanged)", style="dim"))

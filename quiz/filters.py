@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from quiz.deck import DIFFICULTIES, Card, Library
 from quiz.errors import UsageError
 
@@ -32,7 +34,9 @@ def select_cards(
         known = {t.lower() for c in library.cards for t in c.tags}
         unknown = sorted(wanted_tags - known)
         if unknown:
-            raise UsageError(f"no card has the tag {unknown[0]!r}")
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.5)
+            hint = f" — did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(f"no card has the tag {unknown[0]!r}{hint}")
     return [
         card
         for card in library.cards

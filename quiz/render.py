@@ -211,9 +211,10 @@ def run_report(
     source: str | None = None,
     failures: Iterable[str] = (),
     expected: str | None = None,
+    title: str = "example.py",
 ) -> None:
     if source is not None:
-        console.print(code(source))
+        console.print(code(source, title=title))
     for i, cell in enumerate(result.cells, start=1):
         console.print(cell_report(cell, i, len(result.cells)))
     if result.crash and not result.timed_out:

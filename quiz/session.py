@@ -269,7 +269,7 @@ class ReviewSession:
             result = self.runner.run(card.example, filename=f"{card.id}.py")
         expected = card.expect.raises if card.expect else None
         source = card.example if show_code else None
-        render.run_report(self.console, result, source, expected=expected)
+        render.run_report(self.console, result, source, expected=expected, title=f"{card.id}.py")
         return result
 
     def _edit_and_run(self, card: Card) -> None:

@@ -29,13 +29,13 @@ def _short_due(due: datetime | None, is_due: bool) -> Text:
     return Text(local.strftime("%H:%M" if soon else "%m-%d"))
 
 
-def card_table(rows: list[CardRow], width: int = 100) -> Text:
+def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards match.") -> Text:
     """One aligned line per card, like `ls -l`: cheap to draw for a long list, easy to grep.
 
     The id comes first and whole (it is what you copy into `run` and `show`); the topic column
     shows only when there are several topics and room for it."""
     if not rows:
-        return Text("No cards match these filters.")
+        return Text(empty)
     columns: list[tuple[str, list[Text], str]] = [
         ("id", [Text(r.card.id) for r in rows], "left"),
         ("topic", [Text(r.card.topic) for r in rows], "left"),

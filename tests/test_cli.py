@@ -254,3 +254,10 @@ def test_ctrl_c_outside_a_session_does_not_talk_about_grades(
     result = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one"])
     assert result.exit_code == 130
     assert result.stderr == "\ninterrupted\n"
+
+
+def test_unknown_tag_suggests_close_ones() -> None:
+    result = cli.invoke(app, ["list", "--tag", "selectin"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no card has the tag 'selectin' — did you mean ")
+    assert "selectinload" in result.stderr

@@ -162,3 +162,12 @@ def test_validating_a_bundled_deck_itself_is_not_a_clash() -> None:
     library = load_library([bundled_content_dir() / "sessions.yaml"], bundled=False)
     assert library.problems == []
     assert len(library.cards) == 7
+
+
+def test_an_unclosed_bracket_says_where_it_was_opened(deck_file) -> None:  # type: ignore[no-untyped-def]
+    path = deck_file(GOOD.replace("    tags: [a]\n", "    tags: [a, b\n"))
+    _, problems = load_deck(path)
+    assert [str(p) for p in problems] == [
+        f"{path}:8: not valid YAML: did not find expected ',' or ']' "
+        "(while parsing a flow sequence at line 7)"
+    ]
