@@ -292,7 +292,12 @@ def validate(
     jobs: Annotated[
         int,
         typer.Option(
-            "--jobs", "-j", metavar="N", help="Parallel workers (default: all cores).", min=0
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Parallel workers (default: all cores).",
+            min=0,
+            show_default=False,
         ),
     ] = 0,
     timeout: TimeoutOpt = 10.0,
