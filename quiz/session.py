@@ -332,9 +332,10 @@ class ReviewSession:
         if requeued:
             self.later.append(card.id)
         self.history.append(_Graded(review_id, card, index, right, rating, requeued))
+        more = requeued and index + 1 < len(queue)  # other cards first; it may be due by then
         self.console.print(
             f"[dim]saved — next review in {scheduler.format_interval(due_in)}"
-            f"{' (in this session too, if it is still going then)' if requeued else ''}[/]"
+            f"{' (in this session too, if it is still going then)' if more else ''}[/]"
         )
 
     def _undo(self, queue: list[str], index: int) -> int:
