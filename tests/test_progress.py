@@ -83,27 +83,10 @@ def test_list_and_topics_show_state() -> None:
         "p-count": ("review", 0),
         "p-raise": ("review", 0),
     }
-    due = invoke(
-        "list",
-        "--json",
-        "--due",
-        "--deck",
-        DECK,
-        "--topic",
-        "practice",
-        now="2026-03-04T12:00:00+00:00",
-    )
+    due_now = ["list", "--json", "--due", "--deck", DECK, "--topic", "practice"]
+    due = invoke(*due_now, now="2026-03-04T12:00:00+00:00")
     assert [r["id"] for r in json.loads(due.stdout)] == ["p-plain", "p-count", "p-raise"]
-    not_yet = invoke(
-        "list",
-        "--json",
-        "--due",
-        "--deck",
-        DECK,
-        "--topic",
-        "practice",
-        now="2026-03-03T12:00:00+00:00",
-    )
+    not_yet = invoke(*due_now, now="2026-03-03T12:00:00+00:00")
     assert json.loads(not_yet.stdout) == []
     topics = json.loads(invoke("topics", "--json", "--deck", DECK).stdout)
     practice = next(t for t in topics if t["topic"] == "practice")
