@@ -88,7 +88,9 @@ def run_and_report(
         data = render.run_json(card.id if card else None, result, failures)
         if edited_result is not None:
             data["edited"] = render.run_json(None, edited_result, _plain_failures(edited_result))
-        print(json.dumps(data, indent=2))
+        console.print(
+            json.dumps(data, indent=2), markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
         return 0 if not failures else 1
     if edited_result is None:
         render.run_report(console, result, source, failures, expected=_expected(card), title=name)
