@@ -159,7 +159,7 @@ def test_validating_a_file_reports_ids_that_clash_with_bundled_cards(deck_file) 
 def test_validating_a_bundled_deck_itself_is_not_a_clash() -> None:
     from quiz.paths import bundled_content_dir
 
-    library = load_library([bundled_content_dir() / "sessions.yaml"], bundled=False)
+    library = load_library([bundled_content_dir() / "03-sessions.yaml"], bundled=False)
     assert library.problems == []
     assert len(library.cards) == 7
 
