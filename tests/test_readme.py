@@ -78,3 +78,21 @@ def test_code_is_lint_and_type_clean() -> None:
             [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(tmp_path: Path) -> None:
+    from quiz.deck import load_deck
+    from quiz.runner import Runner
+    from quiz.verify import check
+
+    section = README.split("## Writing decks", 1)[1]
+    deck = re.search(r"```yaml\n(.+?)\n```", section, re.S)
+    assert deck is not None
+    path = tmp_path / "loading.yaml"
+    path.write_text(deck.group(1) + "\n")
+    cards, problems = load_deck(path)
+    assert problems == []
+    (card,) = cards
+    with Runner(timeout=20) as runner:
+        result = runner.run(card.example or "", f"{card.id}.py")
+    assert check(card, result).failures == []
