@@ -21,7 +21,7 @@ from quiz.errors import EXIT_INTERRUPTED, QuizError, UsageError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from quiz.deck import Card, Library
+    from quiz.cards import Card, Library
 
 
 class _Group(TyperGroup):

@@ -1,18 +1,17 @@
-"""Card schema, YAML deck loading and validation errors that name file, line, card and field."""
+"""Deck files: YAML with line numbers, the pydantic schema, and problems that name file, line,
+card and field. Cards come out as the plain values of `quiz.cards`."""
 
-import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from quiz.cards import Card, Challenge, Expect, Library, Problem
 from quiz.cells import split_cells
-from quiz.errors import UnknownCardError
+from quiz.paths import bundled_content_dir, deck_files
 
-DIFFICULTIES = ("easy", "medium", "hard")
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 try:  # the C loader is several times faster; pure Python is the fallback
@@ -28,7 +27,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Expect(_Strict):
+class ExpectModel(_Strict):
     """What running the example must show."""
 
     queries: int | None = Field(default=None, ge=0)
@@ -45,7 +44,7 @@ class Expect(_Strict):
         return value
 
 
-class Challenge(_Strict):
+class ChallengeModel(_Strict):
     """A prediction the user makes before the example runs."""
 
     ask: Literal["queries", "raises"]
@@ -73,8 +72,8 @@ class CardModel(_Strict):
     question: str = Field(min_length=1)
     answer: str = Field(min_length=1)
     example: str | None = None
-    expect: Expect | None = None
-    challenge: Challenge | None = None
+    expect: ExpectModel | None = None
+    challenge: ChallengeModel | None = None
 
 
 class TopicModel(_Strict):
@@ -86,67 +85,6 @@ class DeckHeader(_Strict):
     topic: TopicModel
     description: str = ""
     cards: list[Any]
-
-
-# --------------------------------------------------------------------------- loaded cards
-
-
-@dataclass(frozen=True)
-class Card:
-    """A validated card with the deck it came from."""
-
-    id: str
-    topic: str
-    topic_name: str
-    difficulty: str
-    tags: tuple[str, ...]
-    question: str
-    answer: str
-    example: str | None
-    expect: Expect | None
-    challenge: Challenge | None
-    source: Path
-    line: int
-
-    @property
-    def where(self) -> str:
-        return f"{self.source}:{self.line}"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a deck: where it is and what it is."""
-
-    path: Path
-    line: int | None
-    message: str
-    card_id: str | None = None
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        parts = [where]
-        if self.card_id:
-            parts.append(f"card {self.card_id!r}")
-        if self.field:
-            parts.append(f"field {self.field!r}")
-        return ": ".join(parts) + f": {self.message}"
-
-
-@dataclass
-class Library:
-    """Every card that loaded, plus every problem found on the way."""
-
-    cards: list[Card] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    topics: dict[str, str] = field(default_factory=dict)  # slug -> display name
-
-    def get(self, card_id: str) -> Card:
-        for card in self.cards:
-            if card.id == card_id:
-                return card
-        close = difflib.get_close_matches(card_id, [c.id for c in self.cards], n=3, cutoff=0.5)
-        raise UnknownCardError(card_id, close)
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -228,13 +166,6 @@ def _message(err: Any) -> str:
 # --------------------------------------------------------------------------- loading
 
 
-def deck_files(path: Path) -> list[Path]:
-    """A deck file, or every *.yaml / *.yml file below a folder, sorted."""
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-    return [path]
-
-
 def load_deck(
     path: Path, seen: dict[str, Card] | None = None, check_syntax: bool = True
 ) -> tuple[list[Card], list[Problem]]:
@@ -311,14 +242,26 @@ def load_deck(
             question=model.question.strip(),
             answer=model.answer.strip(),
             example=model.example,
-            expect=model.expect,
-            challenge=model.challenge,
+            expect=_expect(model.expect),
+            challenge=_challenge(model.challenge),
             source=path,
             line=line,
         )
         seen[card.id] = card
         cards.append(card)
     return cards, problems
+
+
+def _expect(model: ExpectModel | None) -> Expect | None:
+    if model is None:
+        return None
+    return Expect(model.queries, dict(model.cells), model.raises, tuple(model.stdout))
+
+
+def _challenge(model: ChallengeModel | None) -> Challenge | None:
+    if model is None:
+        return None
+    return Challenge(model.ask, model.prompt, model.answer, model.cell)
 
 
 def _check_card(
@@ -382,8 +325,6 @@ def load_library(
     With `bundled=False` (validating given files) the bundled decks still reserve their ids, so
     a clash is reported; a bundled file that is one of the given files (or a copy of one) is
     not held against itself."""
-    from quiz.paths import bundled_content_dir
-
     library = Library()
     sources: list[Path] = []
     for path in extra or []:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from quiz import render
-from quiz.deck import Card, Library
+from quiz.cards import Card, Library
 from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.runner import Runner, RunResult
 from quiz.style import plural

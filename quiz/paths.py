@@ -19,6 +19,13 @@ def bundled_content_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "content"
 
 
+def deck_files(path: Path) -> list[Path]:
+    """A deck file, or every *.yaml / *.yml file below a folder, sorted."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    return [path]
+
+
 def data_dir(create: bool = True) -> Path:
     """The progress directory: $SQLAQUIZ_HOME, else the platform's user data directory."""
     override = os.environ.get(HOME_ENV)

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from quiz import scheduler
-from quiz.deck import DIFFICULTIES, Card, Library
+from quiz.cards import DIFFICULTIES, Card, Library
 from quiz.timeutil import now as current_time
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
-from quiz.deck import Card
+from quiz.cards import Card
 from quiz.runner import CellResult, RunResult, Statement
 from quiz.style import difficulty, plural
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from quiz import render, scheduler, session_views
-from quiz.deck import Card
+from quiz.cards import Card
 from quiz.runner import Runner, RunResult
 from quiz.store import CardState, ReviewInput, Store
 from quiz.timeutil import utcnow

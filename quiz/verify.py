@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quiz.deck import Card
+from quiz.cards import Card
 from quiz.runner import RunResult
 
 

@@ -7,7 +7,8 @@ from collections import Counter
 import pytest
 import sqlalchemy
 
-from quiz.deck import Card, load_library
+from quiz.cards import Card
+from quiz.deck import load_library
 from quiz.runner import Runner
 from quiz.verify import check
 
