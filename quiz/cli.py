@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from quiz import __version__
+from quiz import __version__, cli_params
 from quiz.errors import EXIT_INTERRUPTED, QuizError, UsageError
 
 if TYPE_CHECKING:
@@ -45,6 +45,15 @@ class _Group(TyperGroup):
             saved = " — every graded card is saved" if ctx.invoked_subcommand == "start" else ""
             _err_console().print(f"\ninterrupted{saved}", highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        cli_params.install(self, ctx)  # --help, --version, completion: plain flags
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        cli_params.install(command, ctx)  # str / Path options without pydantic: see cli_params
+        return name, command, rest
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the order they are defined in, not alphabetical
@@ -131,10 +140,10 @@ TimeoutOpt = Annotated[
 
 def _library(decks: list[Path] | None) -> "Library":
     """Bundled + user decks; each problem becomes one warning line, the rest still loads."""
-    from quiz.deck import load_library
+    from quiz.deck_cache import load_library_cached
     from quiz.paths import user_deck_paths
 
-    library = load_library(user_deck_paths(decks))
+    library = load_library_cached(user_deck_paths(decks))
     err = _err_console()
     for problem in library.problems:
         err.print(_labelled("warning: ", "yellow", str(problem)))
@@ -501,11 +510,9 @@ def reset(
     store = open_default()
     try:
         if card is not None and card not in store.states():
-            from quiz.deck import load_library
             from quiz.errors import UnknownCardError
-            from quiz.paths import user_deck_paths
 
-            library = load_library(user_deck_paths(deck))
+            library = _library(deck)
             known = {c.id for c in library.cards} | set(store.states())
             if card not in known:
                 raise UnknownCardError(card, difflib.get_close_matches(card, sorted(known), n=3))

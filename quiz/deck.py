@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from quiz.cards import Card, Challenge, Expect, Library, Problem
 from quiz.cells import split_cells
-from quiz.paths import bundled_content_dir, deck_files
+from quiz.paths import bundled_content_dir, deck_files, deck_sources
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -326,12 +326,8 @@ def load_library(
     a clash is reported; a bundled file that is one of the given files (or a copy of one) is
     not held against itself."""
     library = Library()
-    sources: list[Path] = []
-    for path in extra or []:
-        if not path.exists():
-            library.problems.append(Problem(path, None, "no such file or folder"))
-            continue
-        sources.extend(deck_files(path))
+    sources, missing = deck_sources(extra or [])
+    library.problems.extend(Problem(path, None, "no such file or folder") for path in missing)
     seen: dict[str, Card] = {}
     shipped = deck_files(bundled_content_dir())
     if bundled:

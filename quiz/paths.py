@@ -26,6 +26,28 @@ def deck_files(path: Path) -> list[Path]:
     return [path]
 
 
+def deck_sources(given: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The deck files below the given files and folders, and the given paths that do not exist."""
+    files: list[Path] = []
+    missing: list[Path] = []
+    for path in given:
+        if path.exists():
+            files.extend(deck_files(path))
+        else:
+            missing.append(path)
+    return files, missing
+
+
+def cache_dir() -> Path:
+    """Disposable files (the deck cache): $SQLAQUIZ_HOME/cache, else the user cache directory."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser() / "cache"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("sqlaquiz", appauthor=False))
+
+
 def data_dir(create: bool = True) -> Path:
     """The progress directory: $SQLAQUIZ_HOME, else the platform's user data directory."""
     override = os.environ.get(HOME_ENV)

@@ -1,0 +1,123 @@
+"""Plain conversion for the CLI's text and path parameters, so most commands skip pydantic.
+
+Typer (0.29) converts the value of every parameter that is not a boolean flag with a pydantic
+TypeAdapter, even a parameter left at its default. Importing pydantic and building those
+adapters costs about 80 ms on each `sqlaquiz list`, more than the command's own work. For
+`str` and plain `Path` values (and lists of them) the conversion is `str()` / `Path()` plus
+Typer's "is not readable" check, and a boolean flag's value is already a bool, so this module
+hands such parameters a converter that does exactly that. Numbers with ranges, choices and
+paths with options (exists=, ...) keep Typer's own conversion.
+
+If a Typer release changes these internals, `install` does nothing and Typer converts as
+before: slower, still correct. tests/test_cli.py notices the slowdown (pydantic imported).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+try:
+    from typer._click.exceptions import BadParameter
+    from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
+except ImportError:  # pragma: no cover - another Typer: keep its conversion
+    RuntimeParam = None  # type: ignore[assignment,misc]
+
+TYPER = object()  # a converter's answer for "let Typer convert this one"
+
+Convert = Callable[[Any, Any, Any], Any]  # (value, param, ctx) -> converted value
+
+
+def _text(value: Any, param: Any, ctx: Any) -> str:
+    return str(value)
+
+
+def _path(value: Any, param: Any, ctx: Any) -> Path:
+    """Path(value), refusing an existing path we cannot read, in Typer's words."""
+    path = Path(value)
+    if os.path.exists(path) and not os.access(path, os.R_OK):
+        raise BadParameter(f"path {str(value)!r} is not readable.", ctx=ctx, param=param)
+    return path
+
+
+def _flag(value: Any, param: Any, ctx: Any) -> Any:
+    """A boolean flag's value is already a bool; anything else (e.g. "yes") is Typer's."""
+    return value if isinstance(value, bool) else TYPER
+
+
+def _is_plain_path(info: Any) -> bool:
+    """A Path option without checks of its own (only Typer's default 'readable')."""
+    return (
+        not info.exists
+        and info.file_okay
+        and info.dir_okay
+        and not info.writable
+        and info.readable
+        and not info.resolve_path
+        and not info.allow_dash
+        and info.path_type is None
+    )
+
+
+def _converter(annotation: Any, info: Any) -> Convert | None:
+    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+        return None
+    if annotation is str:
+        return _text
+    if annotation is bool:
+        return _flag
+    if annotation is Path and _is_plain_path(info):
+        return _path
+    return None
+
+
+if RuntimeParam is not None:
+
+    @dataclass(frozen=True)
+    class _PlainParam(RuntimeParam):
+        convert: Convert
+        many: bool
+        descriptor: TypeDescriptor
+
+        def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            items = (
+                (value if isinstance(value, (list, tuple)) else [value]) if self.many else [value]
+            )
+            converted = [self.convert(item, param, ctx) for item in items]
+            if any(item is TYPER for item in converted):
+                typer_param = build_runtime_param(self.descriptor)
+                return typer_param._coerce_value(value, param=param, ctx=ctx)
+            return converted if self.many else converted[0]
+
+
+def _plain_param(descriptor: Any) -> Any:
+    annotation, info = descriptor.annotation, descriptor.parameter_info
+    if descriptor.file_annotation is not None:
+        return None
+    many = get_origin(annotation) is list
+    convert = _converter(get_args(annotation)[0] if many else annotation, info)
+    if convert is None:
+        return None
+    return _PlainParam(
+        parameter_info=info,
+        annotation=annotation,
+        convert=convert,
+        many=many,
+        descriptor=descriptor,
+    )
+
+
+def install(command: Any, ctx: Any) -> None:
+    """Give the command's str / Path / flag parameters the plain converter (before it parses)."""
+    if RuntimeParam is None or not hasattr(command, "get_params"):
+        return
+    for param in command.get_params(ctx):  # with --help, which is made on first use
+        descriptor = getattr(param, "type_descriptor", None)
+        if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+            continue  # not Typer's parameter as we know it, or already converted
+        plain = _plain_param(descriptor)
+        if plain is not None:
+            param._runtime_param = plain

@@ -1,0 +1,114 @@
+"""A cache of loaded decks, so everyday commands skip YAML parsing and the pydantic schema.
+
+Loading and validating the decks costs ~70 ms (most of it importing pydantic and building the
+schema); reading them back from JSON costs ~3 ms. The key is a hash of the deck files' paths
+and *contents* (not their modification times, which can hide a quick same-size edit), the
+given paths that do not exist, and the sqlaquiz code that validates them, so any change to a
+deck or to sqlaquiz loads afresh. The cache is disposable: an unreadable, corrupt or
+unwritable cache only costs the full load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from quiz import __version__
+from quiz.cards import Card, Challenge, Expect, Library, Problem
+from quiz.paths import bundled_content_dir, cache_dir, deck_files, deck_sources
+
+FORMAT = 1
+KEEP = 8  # cached libraries kept (one per set of decks: --deck, $SQLAQUIZ_DECKS)
+
+
+def load_library_cached(extra: list[Path]) -> Library:
+    """What `quiz.deck.load_library(extra)` returns, from the cache when nothing changed."""
+    key = _key(extra)
+    folder = cache_dir()
+    path = folder / f"decks-{key[:24]}.json"
+    cached = _read(path, key)
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: kept when older entries are dropped
+        return cached
+    from quiz.deck import load_library  # pydantic and the schema: only on a miss
+
+    library = load_library(extra)
+    _write(folder, path, key, library)
+    return library
+
+
+def _key(extra: list[Path]) -> str:
+    digest = hashlib.sha256(f"sqlaquiz {__version__} cache {FORMAT}\n".encode())
+    code = Path(__file__).parent
+    for module in sorted(code.glob("*.py")):  # the code that loads and validates decks
+        stat = module.stat()
+        digest.update(f"code {module.name} {stat.st_mtime_ns} {stat.st_size}\n".encode())
+    files, missing = deck_sources(extra)
+    for path in missing:
+        digest.update(f"missing {path}\n".encode())
+    for path in [*deck_files(bundled_content_dir()), *files]:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            data = f"unreadable {exc}".encode()
+        digest.update(f"deck {path.resolve()} {len(data)}\n".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _read(path: Path, key: str) -> Library | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("key") != key:
+            return None
+        return Library(
+            cards=[_card(c) for c in data["cards"]],
+            problems=[Problem(**{**p, "path": Path(p["path"])}) for p in data["problems"]],
+            topics=dict(data["topics"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # missing, half-written or from another version: load afresh
+
+
+def _card(data: dict[str, Any]) -> Card:
+    expect, challenge = data["expect"], data["challenge"]
+    return Card(
+        **{
+            **data,
+            "tags": tuple(data["tags"]),
+            "source": Path(data["source"]),
+            "expect": Expect(**{**expect, "stdout": tuple(expect["stdout"])}) if expect else None,
+            "challenge": Challenge(**challenge) if challenge else None,
+        }
+    )
+
+
+def _write(folder: Path, path: Path, key: str, library: Library) -> None:
+    data = {
+        "key": key,
+        "cards": [asdict(card) for card in library.cards],
+        "problems": [asdict(problem) for problem in library.problems],
+        "topics": library.topics,
+    }
+    temp: str | None = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=folder, prefix=".decks-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, default=str)
+        os.replace(temp, path)  # whole or not at all, also with two sqlaquiz running
+        temp = None
+        old = sorted(folder.glob("decks-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for stale in old[KEEP:]:
+            stale.unlink()
+    except OSError:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)

@@ -1,0 +1,115 @@
+"""The deck cache: the same library as a full load, refreshed by any change to a deck."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from quiz.deck import load_library
+from quiz.deck_cache import KEEP, load_library_cached
+from quiz.paths import cache_dir
+
+DECK = """\
+topic:
+  slug: cached
+  name: Cached
+cards:
+  - id: cached-one
+    difficulty: medium
+    tags: [x, y]
+    question: How many?
+    answer: Two.
+    example: |
+      # %% setup
+      print("hi")
+      # %% count
+      print("bye")
+    expect:
+      cells: {count: 0}
+      stdout: [hi, bye]
+    challenge:
+      ask: raises
+      prompt: Does it raise?
+      answer: false
+  - id: Broken Id
+    difficulty: easy
+    question: Q?
+    answer: A.
+"""
+
+
+def test_a_cached_library_equals_a_full_load(deck_file) -> None:  # type: ignore[no-untyped-def]
+    extra = [deck_file(DECK), Path("/no/such/deck.yaml")]
+    fresh = load_library(extra)
+    first = load_library_cached(extra)  # miss: loads and writes
+    second = load_library_cached(extra)  # hit: read back from JSON
+    assert list(cache_dir().glob("decks-*.json"))
+    assert first == fresh
+    assert second == fresh
+    card = second.get("cached-one")
+    assert card.tags == ("x", "y")
+    assert card.expect is not None and card.expect.stdout == ("hi", "bye")
+    assert card.challenge is not None and card.challenge.answer is False
+    assert [str(p) for p in second.problems] == [str(p) for p in fresh.problems]
+    assert len(second.problems) == 2  # the missing deck and the bad id, also from the cache
+
+
+def test_a_same_size_edit_with_the_same_mtime_is_seen(deck_file) -> None:  # type: ignore[no-untyped-def]
+    path = deck_file(DECK)
+    assert load_library_cached([path]).get("cached-one").answer == "Two."
+    stat = path.stat()
+    path.write_text(DECK.replace("answer: Two.", "answer: Six."), encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert load_library_cached([path]).get("cached-one").answer == "Six."
+
+
+def test_a_corrupt_cache_is_loaded_afresh_and_replaced(deck_file) -> None:  # type: ignore[no-untyped-def]
+    extra = [deck_file(DECK)]
+    load_library_cached(extra)
+    (entry,) = cache_dir().glob("decks-*.json")
+    entry.write_text('{"key": "', encoding="utf-8")
+    assert load_library_cached(extra) == load_library(extra)
+    assert entry.read_text(encoding="utf-8").startswith('{"key": "')
+    assert len(entry.read_text(encoding="utf-8")) > 100
+
+
+def test_an_unwritable_cache_only_costs_time(deck_file, isolated_home: Path) -> None:  # type: ignore[no-untyped-def]
+    isolated_home.mkdir(parents=True)
+    (isolated_home / "cache").write_text("a file where the folder should be")
+    extra = [deck_file(DECK)]
+    assert load_library_cached(extra) == load_library(extra)
+
+
+def test_old_entries_are_dropped(tmp_path: Path) -> None:
+    for i in range(KEEP + 3):
+        deck = tmp_path / f"deck{i}.yaml"
+        deck.write_text(DECK.replace("cached-one", f"cached-{i}"), encoding="utf-8")
+        load_library_cached([deck])
+    assert len(list(cache_dir().glob("decks-*.json"))) == KEEP
+    assert not list(cache_dir().glob(".decks-*"))  # no temporary files left behind
+
+
+PROBE = """
+import sys
+from quiz.cli import app
+try:
+    app(["list", "--json", "--topic", "models", "--deck", sys.argv[1]])
+except SystemExit as exit:
+    assert not exit.code, exit.code
+heavy = [m for m in ("pydantic", "yaml", "typer._adapters") if m in sys.modules]
+print("HEAVY", heavy, file=sys.stderr)
+"""
+
+
+def test_list_with_a_warm_cache_imports_neither_pydantic_nor_yaml(deck_file) -> None:  # type: ignore[no-untyped-def]
+    """Typer's pydantic conversion and the deck schema cost ~110 ms of `sqlaquiz list`."""
+    deck = str(deck_file(DECK))
+    probe = [sys.executable, "-c", PROBE, deck]
+    first = subprocess.run(probe, capture_output=True, text=True, check=True)
+    assert "HEAVY ['pydantic', 'yaml']" in first.stderr  # a miss validates the decks
+    second = subprocess.run(probe, capture_output=True, text=True, check=True)
+    assert "HEAVY []" in second.stderr
+    assert second.stdout == first.stdout
+    assert '"id": "models-' in second.stdout
