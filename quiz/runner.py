@@ -164,12 +164,16 @@ class _Worker:
         # An empty folder as the worker's cwd: `-m` puts the cwd first on sys.path, and a
         # learner's scratch `sqlalchemy.py` must not replace the real library.
         self.home = tempfile.TemporaryDirectory(prefix="sqlaquiz-worker-")
+        # Every run's folder and result file (and the example's own temporary files) go below
+        # the worker's folder, so they go with it even if an example kills the worker.
+        temp = os.path.join(self.home.name, "tmp")
+        os.mkdir(temp)
         self.proc = subprocess.Popen(
             args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=_worker_env(),
+            env={**_worker_env(), "TMPDIR": temp},
             cwd=self.home.name,
             start_new_session=True,  # Ctrl-C in the terminal reaches sqlaquiz, not the worker
             text=True,

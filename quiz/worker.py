@@ -21,6 +21,11 @@ import tempfile
 import time
 from typing import Any
 
+try:
+    import resource
+except ImportError:  # not on this platform: no memory cap, the timeout still holds
+    resource = None  # type: ignore[assignment]
+
 WARM_MODULES = (
     "ctypes",
     "sqlite3",
@@ -186,34 +191,34 @@ def _isolate() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _child_main(request: dict[str, Any], result_path: str) -> None:
-    """Run one example; called in the (isolated) child process."""
-    from quiz import capture
-
-    os.chdir(request["workdir"])
-    try:
-        import resource
-    except ImportError:  # not on this platform: no memory cap, the timeout still holds
-        resource = None  # type: ignore[assignment]
+def _prepare_child(workdir: str) -> int:
+    """Settle into the run's folder, no core dumps; return the address-space size so far."""
+    os.chdir(workdir)
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        cap = request.get("memory_bytes")
-        if cap:
-            # The cap is on what the example adds to the worker's address space.
-            limit = _current_vsize() + int(cap)
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    with open(result_path, "w", encoding="utf-8") as out:
+    return _current_vsize()
 
-        def emit(record: dict[str, Any]) -> None:
-            out.write(json.dumps(record) + "\n")
-            out.flush()
 
-        capture.run_example(
-            request["code"],
-            request["filename"],
-            emit,
-            output_limit=request.get("output_limit", 1_000_000),
-        )
+def _child_main(request: dict[str, Any], out: Any, base_vsize: int) -> None:
+    """Run one example; called in the (isolated, prepared) child process."""
+    from quiz import capture
+
+    cap = request.get("memory_bytes")
+    if resource is not None and cap:
+        # The cap is on what the example adds to the worker's address space.
+        limit = base_vsize + int(cap)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    def emit(record: dict[str, Any]) -> None:
+        out.write(json.dumps(record) + "\n")
+        out.flush()
+
+    capture.run_example(
+        request["code"],
+        request["filename"],
+        emit,
+        output_limit=request.get("output_limit", 1_000_000),
+    )
 
 
 def _current_vsize() -> int:
@@ -353,6 +358,10 @@ class _Spare:
     reply does not wait for the process to tear down."""
 
     def __init__(self, prime: bool = True) -> None:
+        # Made now, while nobody waits: the run's folder and the file its records go to.
+        self.workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
+        fd, self.result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
+        os.close(fd)
         read_end, self.write_end = os.pipe()
         self.done_read, done_write = os.pipe()
         self.pid = os.fork()
@@ -366,12 +375,13 @@ class _Spare:
                 _isolate()
                 if prime:
                     _prime()
-                with os.fdopen(read_end, "rb") as pipe:
-                    data = pipe.read()
-                if data:
-                    request = json.loads(data)
-                    _child_main(request, request["result_path"])
-                    os.write(done_write, b"x")
+                base_vsize = _prepare_child(self.workdir)
+                with open(self.result_path, "w", encoding="utf-8") as out:
+                    with os.fdopen(read_end, "rb") as pipe:
+                        data = pipe.read()
+                    if data:
+                        _child_main(json.loads(data), out, base_vsize)
+                        os.write(done_write, b"x")
             except BaseException:
                 code = 70
             finally:
@@ -390,17 +400,25 @@ class _Spare:
             os.close(self.write_end)
 
     def finish(self) -> None:
-        """Kill what is left of the child, its group and anything it started, and reap it."""
+        """Kill what is left of the child, its group and anything it started, and reap it;
+        remove its folder and result file."""
         _kill(self.pid)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self.pid, 0)
         os.close(self.done_read)
         _sweep_orphans()
+        _remove(self.workdir, self.result_path)
 
     def discard(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self.write_end)
         self.finish()
+
+
+def _remove(workdir: str, result_path: str) -> None:
+    shutil.rmtree(workdir, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.unlink(result_path)
 
 
 _SPARE: list[_Spare | None] = [None]
@@ -416,10 +434,6 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
     the reply is sent (killing and reaping the child, removing its folder)."""
     timeout = float(request.get("timeout", 10.0))
     memory = request.get("memory_bytes")
-    workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
-    fd, result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
-    os.close(fd)
-    request = {**request, "workdir": workdir, "result_path": result_path}
     started = time.perf_counter()
     spare: _Spare | None = None
     if use_fork:
@@ -428,11 +442,15 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
             spare.finish()
             spare = _Spare()
             spare.start(request)
-        _CURRENT_CHILD[0] = spare.pid
+        result_path = spare.result_path
+        _CURRENT[0] = spare
         status, timed_out = _wait(spare.pid, timeout, spare.done_read)
-        _CURRENT_CHILD[0] = None
+        _CURRENT[0] = None
     else:
-        status, timed_out = _run_fresh(request, result_path, timeout)
+        workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
+        fd, result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
+        os.close(fd)
+        status, timed_out = _run_fresh({**request, "workdir": workdir}, result_path, timeout)
     records = _read_records(result_path)
     cells = [r for r in records if "title" in r]
     done = next((r for r in records if r.get("done")), None)
@@ -448,9 +466,8 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
     def cleanup() -> None:
         if spare is not None:
             spare.finish()
-        shutil.rmtree(workdir, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            os.unlink(result_path)
+        else:
+            _remove(workdir, result_path)
 
     return reply, cleanup
 
@@ -481,15 +498,17 @@ def _run_fresh(
     return status, False
 
 
-_CURRENT_CHILD: list[int | None] = [None]
+_CURRENT: list[_Spare | None] = [None]  # the child running an example now
 _PRIVATE_FDS: list[int] = []  # the worker's own descriptors that no child may keep
 
 
 def _on_terminate(signum: int, frame: Any) -> None:
-    for child in (_CURRENT_CHILD[0], _SPARE[0].pid if _SPARE[0] else None):
-        if child is not None:
-            _kill(child)
+    children = [c for c in (_CURRENT[0], _SPARE[0]) if c is not None]
+    for child in children:
+        _kill(child.pid)
     _sweep_orphans()
+    for child in children:
+        _remove(child.workdir, child.result_path)
     os._exit(0)
 
 
@@ -527,7 +546,9 @@ def main(argv: list[str]) -> None:
     if len(argv) >= 2 and argv[0] == "--child":
         request = json.loads(sys.stdin.read())
         warm_up(prime=False)
-        _child_main(request, argv[1])
+        base_vsize = _prepare_child(request["workdir"])
+        with open(argv[1], "w", encoding="utf-8") as out:
+            _child_main(request, out, base_vsize)
         os._exit(0)  # a thread the example left running must not keep this process alive
     use_fork = hasattr(os, "fork") and "--no-fork" not in argv
     serve(use_fork)

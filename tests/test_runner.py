@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -332,11 +333,16 @@ def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None
     assert not _alive(pid)
 
 
-def test_example_that_kills_the_worker_is_reported_and_the_next_run_works() -> None:
+def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_path: Path) -> None:
+    note = tmp_path / "cwd"
     with Runner(timeout=5) as r:
-        result = r.run("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n")
+        code = f"import os\nopen({str(note)!r}, 'w').write(os.getcwd())\nos.kill(os.getppid(), 9)\n"
+        result = r.run(code)
         assert result.problem() == "the example worker stopped unexpectedly"
         assert r.run("print('fresh worker')").cells[0].stdout == "fresh worker\n"
+    killed_run_folder = Path(note.read_text())
+    assert killed_run_folder.name.startswith("sqlaquiz-run-")
+    assert not killed_run_folder.exists()  # it goes with its worker's folder, also when killed
 
 
 def test_a_scratch_module_in_the_users_folder_cannot_shadow_libraries(
