@@ -35,12 +35,9 @@ class _Group(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except typer.TyperException as exc:
             # Click's usage errors (bad option values, unknown options) as one line, too.
-            if getattr(exc, "exit_code", None) != 2 or not hasattr(exc, "format_message"):
-                raise
-            where = getattr(getattr(exc, "ctx", None), "command_path", "sqlaquiz")
-            message = f"{exc.format_message()} (see '{where} --help')"
-            _err_console().print(_labelled("error: ", "bold red", message))
-            raise typer.Exit(2) from None
+            subcommand = " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand]))
+            _usage_error(exc, subcommand)
+            raise
         except KeyboardInterrupt:
             saved = " — every graded card is saved" if ctx.invoked_subcommand == "start" else ""
             _err_console().print(f"\ninterrupted{saved}", highlight=False)
@@ -48,7 +45,11 @@ class _Group(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         cli_params.install(self, ctx)  # --help, --version, completion: plain flags
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except typer.TyperException as exc:  # e.g. `sqlaquiz --bogus`
+            _usage_error(exc, ctx.command_path)
+            raise
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
@@ -57,6 +58,18 @@ class _Group(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the order they are defined in, not alphabetical
+
+
+def _usage_error(exc: Exception, where: str) -> None:
+    """A usage error (exit code 2) becomes one line on stderr and exit 2; others pass."""
+    if getattr(exc, "exit_code", None) != 2 or not hasattr(exc, "format_message"):
+        return
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `sqlaquiz` alone: the help, as Click shows it
+        return
+    where = getattr(getattr(exc, "ctx", None), "command_path", None) or where
+    message = f"{exc.format_message()} (see '{where} --help')"
+    _err_console().print(_labelled("error: ", "bold red", message))
+    raise typer.Exit(2) from None
 
 
 app = typer.Typer(

@@ -234,6 +234,11 @@ def test_edit_without_an_editor_or_a_terminal_is_an_error() -> None:
         ),
         (["list", "--foo"], "error: No such option: --foo (see 'root list --help')\n"),
         (["nosuch"], "error: No such command 'nosuch'. (see 'root --help')\n"),
+        (["--bogus"], "error: No such option: --bogus (see 'root --help')\n"),
+        (
+            ["list", "--deck"],
+            "error: Option '--deck' requires an argument. (see 'root list --help')\n",
+        ),
     ],
 )
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
