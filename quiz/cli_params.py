@@ -22,6 +22,7 @@ from typing import Any, get_args, get_origin
 
 try:
     from typer._click.exceptions import BadParameter
+    from typer._click.utils import format_filename
     from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
 except ImportError:  # pragma: no cover - another Typer: keep its conversion
     RuntimeParam = None  # type: ignore[assignment,misc]
@@ -39,7 +40,8 @@ def _path(value: Any, param: Any, ctx: Any) -> Path:
     """Path(value), refusing an existing path we cannot read, in Typer's words."""
     path = Path(value)
     if os.path.exists(path) and not os.access(path, os.R_OK):
-        raise BadParameter(f"path {str(value)!r} is not readable.", ctx=ctx, param=param)
+        shown = format_filename(value)
+        raise BadParameter(f"path {shown!r} is not readable.", ctx=ctx, param=param)
     return path
 
 

@@ -40,7 +40,8 @@ def load_library_cached(extra: list[Path]) -> Library:
     from quiz.deck import load_library  # pydantic and the schema: only on a miss
 
     library = load_library(extra)
-    _write(folder, path, key, library)
+    if _key(extra) == key:  # not if a deck was saved while it loaded: the next run caches it
+        _write(folder, path, key, library)
     return library
 
 
@@ -52,13 +53,13 @@ def _key(extra: list[Path]) -> str:
         digest.update(f"code {module.name} {stat.st_mtime_ns} {stat.st_size}\n".encode())
     files, missing = deck_sources(extra)
     for path in missing:
-        digest.update(f"missing {path}\n".encode())
+        digest.update(b"missing %s\n" % os.fsencode(path))  # fsencode: any file name
     for path in [*deck_files(bundled_content_dir()), *files]:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            data = f"unreadable {exc}".encode()
-        digest.update(f"deck {path.resolve()} {len(data)}\n".encode())
+            data = b"unreadable %d" % (exc.errno or 0)
+        digest.update(b"deck %s %d\n" % (os.fsencode(path.resolve()), len(data)))
         digest.update(data)
     return digest.hexdigest()
 
@@ -73,8 +74,8 @@ def _read(path: Path, key: str) -> Library | None:
             problems=[Problem(**{**p, "path": Path(p["path"])}) for p in data["problems"]],
             topics=dict(data["topics"]),
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # missing, half-written or from another version: load afresh
+    except Exception:  # missing, half-written, from another version, junk: load afresh
+        return None
 
 
 def _card(data: dict[str, Any]) -> Card:

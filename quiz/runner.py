@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -156,6 +157,25 @@ def _worker_env() -> dict[str, str]:
     return env
 
 
+def _end_strays(mark: bytes) -> None:
+    """Linux: kill every process whose environment carries this worker's mark. The worker ends
+    whatever a run starts; only if an example killed the worker itself can something it started
+    (a daemon in a new session) still be running, and it still has the worker's environment."""
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit() and int(e) != os.getpid()]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as f:
+                environment = f.read().split(b"\0")
+        except OSError:
+            continue
+        if mark in environment:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+
+
 class _Worker:
     """One warm worker process; one request at a time."""
 
@@ -163,10 +183,13 @@ class _Worker:
         args = [sys.executable, "-m", "quiz.worker"] + ([] if fork else ["--no-fork"])
         # An empty folder as the worker's cwd: `-m` puts the cwd first on sys.path, and a
         # learner's scratch `sqlalchemy.py` must not replace the real library.
-        self.home = tempfile.TemporaryDirectory(prefix="sqlaquiz-worker-")
+        self.home = tempfile.TemporaryDirectory(
+            prefix="sqlaquiz-worker-",
+            ignore_cleanup_errors=True,  # a process an example left may still write there
+        )
         # Every run's folder and result file (and the example's own temporary files) go below
         # the worker's folder, so they go with it even if an example kills the worker.
-        temp = os.path.join(self.home.name, "tmp")
+        self.temp = temp = os.path.join(self.home.name, "tmp")
         os.mkdir(temp)
         self.proc = subprocess.Popen(
             args,
@@ -212,6 +235,7 @@ class _Worker:
             self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()
+        _end_strays(f"TMPDIR={self.temp}".encode())
         self.home.cleanup()
 
 

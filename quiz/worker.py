@@ -359,9 +359,7 @@ class _Spare:
 
     def __init__(self, prime: bool = True) -> None:
         # Made now, while nobody waits: the run's folder and the file its records go to.
-        self.workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
-        fd, self.result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
-        os.close(fd)
+        self.workdir, self.result_path = _run_files()
         read_end, self.write_end = os.pipe()
         self.done_read, done_write = os.pipe()
         self.pid = os.fork()
@@ -415,6 +413,16 @@ class _Spare:
         self.finish()
 
 
+def _run_files() -> tuple[str, str]:
+    """A new run folder and result file in the temporary folder, which an example may have
+    removed (it is the worker's own, and the example's TMPDIR too)."""
+    os.makedirs(tempfile.gettempdir(), exist_ok=True)
+    workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
+    fd, result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
+    os.close(fd)
+    return workdir, result_path
+
+
 def _remove(workdir: str, result_path: str) -> None:
     shutil.rmtree(workdir, ignore_errors=True)
     with contextlib.suppress(OSError):
@@ -447,9 +455,7 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
         status, timed_out = _wait(spare.pid, timeout, spare.done_read)
         _CURRENT[0] = None
     else:
-        workdir = tempfile.mkdtemp(prefix="sqlaquiz-run-")
-        fd, result_path = tempfile.mkstemp(prefix="sqlaquiz-result-", suffix=".jsonl")
-        os.close(fd)
+        workdir, result_path = _run_files()
         status, timed_out = _run_fresh({**request, "workdir": workdir}, result_path, timeout)
     records = _read_records(result_path)
     cells = [r for r in records if "title" in r]

@@ -113,3 +113,43 @@ def test_list_with_a_warm_cache_imports_neither_pydantic_nor_yaml(deck_file) -> 
     assert "HEAVY []" in second.stderr
     assert second.stdout == first.stdout
     assert '"id": "models-' in second.stdout
+
+
+def test_deck_names_that_are_not_utf8_load(tmp_path: Path) -> None:
+    folder = tmp_path / "decks"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.yaml")).write_text(DECK, encoding="utf-8")
+    missing = Path(os.fsdecode(b"/no/such/\xff"))
+    assert load_library_cached([folder, missing]) == load_library([folder, missing])
+    assert load_library_cached([folder, missing]).get("cached-one").answer == "Two."
+
+
+def test_a_deeply_nested_junk_entry_is_a_miss(deck_file) -> None:  # type: ignore[no-untyped-def]
+    extra = [deck_file(DECK)]
+    load_library_cached(extra)
+    (entry,) = cache_dir().glob("decks-*.json")
+    entry.write_text("[" * 100_000, encoding="utf-8")
+    assert load_library_cached(extra) == load_library(extra)
+
+
+def test_a_deck_saved_while_it_loads_is_not_cached_under_its_old_contents(
+    deck_file, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from quiz import deck
+
+    path = deck_file(DECK)
+    real_load = deck.load_library
+
+    def load_during_a_save(extra):  # type: ignore[no-untyped-def]
+        library = real_load(extra)
+        path.write_text(DECK.replace("answer: Two.", "answer: Ten."), encoding="utf-8")
+        return library
+
+    monkeypatch.setattr(deck, "load_library", load_during_a_save)
+    assert load_library_cached([path]).get("cached-one").answer == "Two."
+    assert not list(cache_dir().glob("decks-*.json"))
+    monkeypatch.setattr(deck, "load_library", real_load)
+    path.write_text(DECK, encoding="utf-8")  # the edit undone: the old contents again
+    assert load_library_cached([path]).get("cached-one").answer == "Two."
+    path.write_text(DECK.replace("answer: Two.", "answer: Ten."), encoding="utf-8")
+    assert load_library_cached([path]).get("cached-one").answer == "Ten."

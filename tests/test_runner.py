@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -343,6 +344,40 @@ def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_pa
     killed_run_folder = Path(note.read_text())
     assert killed_run_folder.name.startswith("sqlaquiz-run-")
     assert not killed_run_folder.exists()  # it goes with its worker's folder, also when killed
+
+
+def test_an_example_that_removes_its_temporary_folder_does_not_break_the_next_run() -> None:
+    with Runner(timeout=5) as r:
+        result = r.run("import shutil, tempfile\nshutil.rmtree(tempfile.gettempdir())\n")
+        # its own result file went with the folder
+        assert result.crash == (
+            "the example's results were garbled (did it write to files it does not own?)"
+        )
+        assert r.run("print('next')").cells[0].stdout == "next\n"
+
+
+def test_a_daemon_started_by_an_example_that_kills_the_worker_ends_with_the_runner(
+    tmp_path: Path,
+) -> None:
+    pidfile = tmp_path / "pid"
+    code = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        f"    open({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        f"while not os.path.exists({str(pidfile)!r}): time.sleep(0.01)\n"
+        "time.sleep(0.1)\n"
+        "os.kill(os.getppid(), 9)\n"
+    )
+    with Runner(timeout=5) as r:
+        assert r.run(code).problem() == "the example worker stopped unexpectedly"
+    daemon = int(pidfile.read_text())
+    deadline = time.monotonic() + 2  # a kill takes effect soon, not at once
+    while _alive(daemon) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(daemon)
 
 
 def test_a_scratch_module_in_the_users_folder_cannot_shadow_libraries(
