@@ -309,6 +309,14 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _ends_within(pid: int, seconds: float) -> bool:
+    """True once the process is gone (or a zombie), False if it still runs after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return not _alive(pid)
+
+
 ESCAPES = [
     # leaves its process group, then loops: the timeout must still end it
     "import os\nopen(PIDFILE, 'w').write(str(os.getpid()))\nos.setpgid(0, os.getppid())\n"
@@ -321,17 +329,13 @@ ESCAPES = [
 
 @pytest.mark.parametrize("code", ESCAPES, ids=["left-process-group", "new-session-daemon"])
 def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import time
 
     pidfile = tmp_path / "pid"
     with Runner(timeout=1) as r:
         r.run(f"PIDFILE = {str(pidfile)!r}\n" + code)
         assert r.run("print('next')").cells[0].stdout == "next\n"
     pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid)
+    assert _ends_within(pid, 5)
 
 
 def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_path: Path) -> None:
@@ -374,10 +378,7 @@ def test_a_daemon_started_by_an_example_that_kills_the_worker_ends_with_the_runn
     with Runner(timeout=5) as r:
         assert r.run(code).problem() == "the example worker stopped unexpectedly"
     daemon = int(pidfile.read_text())
-    deadline = time.monotonic() + 2  # a kill takes effect soon, not at once
-    while _alive(daemon) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not _alive(daemon)
+    assert _ends_within(daemon, 2)  # a kill takes effect soon, not at once
 
 
 def test_a_scratch_module_in_the_users_folder_cannot_shadow_libraries(
@@ -407,7 +408,6 @@ def test_an_example_that_forks_does_not_corrupt_its_result(runner: Runner) -> No
 def test_closing_during_a_run_stops_the_example_and_what_it_started(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """What Ctrl-C in a session does: the runner closes while a run is still going."""
     import threading
-    import time
 
     pidfile = tmp_path / "pid"
     code = (
@@ -427,10 +427,7 @@ def test_closing_during_a_run_stops_the_example_and_what_it_started(tmp_path) ->
     assert not thread.is_alive()
     assert results and results[0].crash == "the example worker stopped unexpectedly"
     pid = int(pidfile.read_text())
-    deadline = time.monotonic() + 5
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(pid)
+    assert _ends_within(pid, 5)
 
 
 def test_output_caps_hold_for_messages_warnings_and_sql(runner: Runner) -> None:
