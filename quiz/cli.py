@@ -1,27 +1,20 @@
-"""The `sqlaquiz` command line: parse options, call the core, render, map errors to exit codes.
+"""The `sqlaquiz` command line: declares the commands and dispatches to quiz.commands.
+
+Domain errors become one line on stderr and their exit code here, in one place.
 
 Heavy modules (SQLAlchemy, Pydantic, FastAPI) are imported inside the commands that need them,
 so `sqlaquiz --help` stays fast.
 """
 
-import difflib
-import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from quiz import __version__, cli_params
-from quiz.errors import EXIT_INTERRUPTED, QuizError, UsageError
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from quiz.cards import Card, Library
+from quiz import __version__
+from quiz.commands import common, params
+from quiz.errors import EXIT_INTERRUPTED, QuizError
 
 
 class _Group(TyperGroup):
@@ -31,7 +24,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except QuizError as exc:
-            _err_console().print(_labelled("error: ", "bold red", str(exc)))
+            common.err_console().print(common.labelled("error: ", "bold red", str(exc)))
             raise typer.Exit(exc.exit_code) from None
         except typer.TyperException as exc:
             # Click's usage errors (bad option values, unknown options) as one line, too.
@@ -40,11 +33,11 @@ class _Group(TyperGroup):
             raise
         except KeyboardInterrupt:
             saved = " — every graded card is saved" if ctx.invoked_subcommand == "start" else ""
-            _err_console().print(f"\ninterrupted{saved}", highlight=False)
+            common.err_console().print(f"\ninterrupted{saved}", highlight=False)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        cli_params.install(self, ctx)  # --help, --version, completion: plain flags
+        params.install(self, ctx)  # --help, --version, completion: plain flags
         try:
             return super().parse_args(ctx, args)
         except typer.TyperException as exc:  # e.g. `sqlaquiz --bogus`
@@ -53,7 +46,7 @@ class _Group(TyperGroup):
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         name, command, rest = super().resolve_command(ctx, args)
-        cli_params.install(command, ctx)  # str / Path options without pydantic: see cli_params
+        params.install(command, ctx)  # str / Path options without pydantic: see commands/params.py
         return name, command, rest
 
     def list_commands(self, ctx: Any) -> list[str]:
@@ -68,7 +61,7 @@ def _usage_error(exc: Exception, where: str) -> None:
         return
     where = getattr(getattr(exc, "ctx", None), "command_path", None) or where
     message = f"{exc.format_message()} (see '{where} --help')"
-    _err_console().print(_labelled("error: ", "bold red", message))
+    common.err_console().print(common.labelled("error: ", "bold red", message))
     raise typer.Exit(2) from None
 
 
@@ -79,28 +72,6 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: Rich's help renderer costs ~60 ms of imports
     pretty_exceptions_enable=False,
 )
-
-
-def _labelled(label: str, style: str, message: str) -> Any:
-    """`label` styled, then the message as plain text: values from users (paths, ids, topic
-    names) must never be read as Rich markup."""
-    from rich.text import Text
-
-    text = Text(label, style=style)
-    text.append(message)
-    return text
-
-
-def _console() -> "Console":
-    from rich.console import Console
-
-    return Console(highlight=False)
-
-
-def _err_console() -> "Console":
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -151,26 +122,6 @@ TimeoutOpt = Annotated[
 ]
 
 
-def _library(decks: list[Path] | None) -> "Library":
-    """Bundled + user decks; each problem becomes one warning line, the rest still loads."""
-    from quiz.deck_cache import load_library_cached
-    from quiz.paths import user_deck_paths
-
-    library = load_library_cached(user_deck_paths(decks))
-    err = _err_console()
-    for problem in library.problems:
-        err.print(_labelled("warning: ", "yellow", str(problem)))
-    return library
-
-
-def _select(
-    library: "Library", topics: list[str] | None, levels: list[str] | None, tags: list[str] | None
-) -> "list[Card]":
-    from quiz.filters import select_cards
-
-    return select_cards(library, topics or [], levels or [], tags or [])
-
-
 # ------------------------------------------------------------------ start
 
 
@@ -206,33 +157,19 @@ def start(
     Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
     Easy), s skip, u undo, q quit, ? help.
     """
-    from quiz.session import ReviewSession, SessionOptions
-    from quiz.store import open_default
-    from quiz.terminal import TerminalInput
+    from quiz.commands.start import start as run_session
 
-    library = _library(deck)
-    cards = _select(library, topic, difficulty, tag)
-    clock = _clock()
-    options = SessionOptions(
+    code = run_session(
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
         limit=limit,
-        new_per_day=new,
+        new=new,
         cram=cram,
         retention=retention,
         timeout=timeout,
-        fuzz=clock is None,
+        decks=deck,
     )
-    store = open_default()
-    try:
-        code = ReviewSession(
-            cards,
-            store,
-            _console(),
-            TerminalInput(),
-            options,
-            **({"clock": clock} if clock else {}),
-        ).run()
-    finally:
-        store.close()
     raise typer.Exit(code)
 
 
@@ -272,22 +209,10 @@ def run(
     per cell and in total, the output, warnings and any exception. --file runs your own script
     the same way.
     """
-    from quiz import examples
+    from quiz.commands import run as command
 
-    if (card_id is None) == (file is None):
-        raise UsageError("give a CARD_ID or --file PATH (one of them)")
-    console = _console()
-    if file is not None:
-        source, label, card = examples.read_script(file), str(file), None
-    else:
-        assert card_id is not None
-        card = _library(deck).get(card_id)
-        source, label = examples.card_source(card), card.id
-    if export:
-        typer.echo(examples.export_script(card, source) if card else source, nl=False)
-        return
-    code = examples.run_and_report(
-        console, source, label, card, timeout=timeout, as_json=as_json, edit=edit
+    code = command.run(
+        card_id, file, export=export, edit=edit, as_json=as_json, timeout=timeout, decks=deck
     )
     raise typer.Exit(code)
 
@@ -330,22 +255,15 @@ def validate(
     Without --run: the schema check, one line per problem (file, line, card, field). With --run:
     every example runs (spread over all cores) and each expectation and challenge is checked.
     """
-    from quiz import examples
-    from quiz.deck import load_library
-    from quiz.paths import user_deck_paths
+    from quiz.commands.validate import validate_command
 
-    if paths:
-        library = load_library(list(paths), bundled=False, check_syntax=True)
-    else:
-        library = load_library(user_deck_paths(deck), check_syntax=True)
-    code = examples.validate(
-        _console(),
-        _err_console(),
-        library,
-        run_examples,
+    code = validate_command(
+        paths,
+        run_examples=run_examples,
         card_ids=card_filter or [],
-        jobs=jobs or (os.cpu_count() or 1),
+        jobs=jobs,
         timeout=timeout,
+        decks=deck,
     )
     raise typer.Exit(code)
 
@@ -363,20 +281,11 @@ def list_cards(
     deck: DeckOpt = None,
 ) -> None:
     """List cards with their state, due date, recall and lapses."""
-    from quiz import progress, views
+    from quiz.commands import views
 
-    cards = _select(_library(deck), topic, difficulty, tag)
-    with _existing_store() as store:
-        rows = progress.card_rows(cards, store)
-    if due:
-        rows = [r for r in rows if r.is_due]
-    if as_json:
-        typer.echo(json.dumps([r.to_json() for r in rows], indent=2))
-    else:
-        console = _console()
-        filtered = bool(topic or difficulty or tag)
-        empty = "Nothing is due right now." if due and not filtered else "No cards match."
-        console.print(views.card_table(rows, console.width, empty))
+    views.list_cards(
+        topics=topic, levels=difficulty, tags=tag, due=due, as_json=as_json, decks=deck
+    )
 
 
 @app.command()
@@ -389,15 +298,9 @@ def topics(
     Cards, new / learning / review / due now, and mastery (mean recall probability of the
     cards you have reviewed).
     """
-    from quiz import progress, views
+    from quiz.commands import views
 
-    library = _library(deck)
-    with _existing_store() as store:
-        summary = progress.topic_summary(library, store)
-    if as_json:
-        typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
-    else:
-        _console().print(views.topics_table(summary))
+    views.topics(as_json=as_json, decks=deck)
 
 
 @app.command()
@@ -409,18 +312,9 @@ def show(
     deck: DeckOpt = None,
 ) -> None:
     """Show a card as it appears in a session."""
-    from quiz import render
+    from quiz.commands import views
 
-    card = _library(deck).get(card_id)
-    console = _console()
-    console.print(render.question(card))
-    if card.challenge is not None and card.example:
-        console.print(render.code(card.example, title=f"{card.id}.py"))
-        console.print(render.challenge_prompt(card))
-    if with_answer:
-        console.print(render.answer(card))
-        if card.example and card.challenge is None:
-            console.print(render.code(card.example, title=f"{card.id}.py"))
+    views.show(card_id, with_answer=with_answer, decks=deck)
 
 
 @app.command()
@@ -433,15 +327,9 @@ def stats(
     Reviews per day for 30 days, current streak, true retention, a 14-day due forecast, the
     hardest cards, prediction accuracy and time spent.
     """
-    from quiz import progress, views
+    from quiz.commands import views
 
-    library = _library(deck)
-    with _existing_store() as store:
-        report = progress.stats(library, store)
-    if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2))
-    else:
-        views.stats_report(_console(), report)
+    views.stats(as_json=as_json, decks=deck)
 
 
 @app.command()
@@ -455,25 +343,9 @@ def export(
 
     Card states and every review log; import it elsewhere with `sqlaquiz import`.
     """
-    from quiz import transfer
-    from quiz.store import open_default
-    from quiz.style import plural
+    from quiz.commands import progress
 
-    store = open_default()
-    try:
-        data = transfer.export_data(store)
-    finally:
-        store.close()
-    if str(file) == "-":
-        typer.echo(json.dumps(data, indent=2))
-        return
-    transfer.write_file(file, data, force=force)
-    _err_console().print(
-        f"exported {plural(len(data['cards']), 'card state')} and "
-        f"{plural(len(data['reviews']), 'review')} to {file}",
-        soft_wrap=True,
-        markup=False,
-    )
+    progress.export(file, force=force)
 
 
 @app.command("import")
@@ -487,22 +359,9 @@ def import_(
     Adds only what is not here yet: importing the same file twice adds nothing twice. A
     malformed or foreign file changes nothing.
     """
-    from quiz import transfer
-    from quiz.store import open_default
-    from quiz.style import plural
+    from quiz.commands import progress
 
-    data = transfer.read_file(file)
-    store = open_default()
-    try:
-        added = transfer.import_data(store, data)
-    finally:
-        store.close()
-    _console().print(
-        f"imported {plural(added.reviews, 'new review')} and {plural(added.cards, 'card state')} "
-        f"from {file}" + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
-        soft_wrap=True,
-        markup=False,
-    )
+    progress.import_(file)
 
 
 @app.command()
@@ -517,60 +376,9 @@ def reset(
 
     Asks first (or --yes) and writes a backup file before deleting anything.
     """
-    from quiz import transfer
-    from quiz.store import open_default
+    from quiz.commands import progress
 
-    store = open_default()
-    try:
-        if card is not None and card not in store.states():
-            from quiz.errors import UnknownCardError
-
-            library = _library(deck)
-            known = {c.id for c in library.cards} | set(store.states())
-            if card not in known:
-                raise UnknownCardError(card, difflib.get_close_matches(card, sorted(known), n=3))
-        what = f"card {card!r}" if card else "ALL progress"
-        if not yes and not _confirm(f"Delete {what}? A backup is written first"):
-            _err_console().print("nothing was deleted (pass --yes to skip the question)")
-            raise typer.Exit(1)
-        backup = transfer.backup(store)
-        removed = store.reset(card)
-    finally:
-        store.close()
-    _console().print(
-        f"reset {what}: {removed} reviews removed; backup at {backup}", soft_wrap=True, markup=False
-    )
-
-
-def _confirm(question: str) -> bool:
-    """Ask yes/no; no answer (end of input) counts as no."""
-    try:
-        return bool(typer.confirm(question, default=False))
-    except (typer.Abort, EOFError):
-        return False
-
-
-def _clock() -> Any:
-    """$SQLAQUIZ_NOW (ISO 8601) freezes the clock and turns FSRS fuzzing off: exact,
-    reproducible schedules for tests and demos."""
-    from quiz.timeutil import fixed_clock
-
-    return fixed_clock(os.environ.get("SQLAQUIZ_NOW"))
-
-
-@contextmanager
-def _existing_store() -> Iterator[Any]:
-    """The store if one exists yet (views work, empty, before the first review); closed after."""
-    from quiz.paths import data_dir
-    from quiz.store import DB_NAME, Store
-
-    path = data_dir() / DB_NAME
-    store = Store.open(path) if path.exists() else None
-    try:
-        yield store
-    finally:
-        if store is not None:
-            store.close()
+    raise typer.Exit(progress.reset(card, yes=yes, decks=deck))
 
 
 def main() -> None:

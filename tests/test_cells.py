@@ -1,4 +1,4 @@
-from quiz.cells import split_cells
+from quiz.sandbox.cells import split_cells
 
 
 def test_no_marker_is_one_cell() -> None:

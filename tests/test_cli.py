@@ -171,7 +171,7 @@ def test_run_missing_file() -> None:
 
 
 def test_export_prints_a_script_that_runs_with_plain_python(tmp_path: Path) -> None:
-    from quiz.deck import load_library
+    from quiz.deck.loader import load_library
 
     card = load_library().get("rel-lazy-loop-n-plus-one")
     result = cli.invoke(app, ["run", card.id, "--export"])
@@ -250,7 +250,7 @@ def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
 def test_ctrl_c_outside_a_session_does_not_talk_about_grades(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from quiz import examples
+    from quiz.commands import run as examples
 
     def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt

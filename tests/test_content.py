@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 import sqlalchemy
 
-from quiz.cards import Card
-from quiz.deck import load_library
-from quiz.runner import Runner
-from quiz.verify import check
+from quiz.deck.cards import Card
+from quiz.deck.checks import check
+from quiz.deck.loader import load_library
+from quiz.sandbox.client import Runner
 
 LIBRARY = load_library(check_syntax=True)
 RUNNABLE = [c for c in LIBRARY.cards if c.example]

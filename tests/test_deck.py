@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from quiz.deck import load_deck, load_library
+from quiz.deck.loader import load_deck, load_library
 
 GOOD = """\
 topic:

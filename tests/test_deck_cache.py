@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from quiz.deck import load_library
-from quiz.deck_cache import KEEP, load_library_cached
+from quiz.deck.cache import KEEP, load_library_cached
+from quiz.deck.loader import load_library
 from quiz.paths import cache_dir
 
 DECK = """\
@@ -135,7 +135,7 @@ def test_a_deeply_nested_junk_entry_is_a_miss(deck_file) -> None:  # type: ignor
 def test_a_deck_saved_while_it_loads_is_not_cached_under_its_old_contents(
     deck_file, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
-    from quiz import deck
+    from quiz.deck import loader as deck
 
     path = deck_file(DECK)
     real_load = deck.load_library

@@ -11,7 +11,7 @@ import pytest
 from typer.main import get_command
 
 from quiz.cli import app
-from quiz.deck import load_library
+from quiz.deck.loader import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -81,9 +81,9 @@ def test_code_is_lint_and_type_clean() -> None:
 
 
 def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(tmp_path: Path) -> None:
-    from quiz.deck import load_deck
-    from quiz.runner import Runner
-    from quiz.verify import check
+    from quiz.deck.checks import check
+    from quiz.deck.loader import load_deck
+    from quiz.sandbox.client import Runner
 
     section = README.split("## Writing decks", 1)[1]
     deck = re.search(r"```yaml\n(.+?)\n```", section, re.S)

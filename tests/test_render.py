@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 
-from quiz import render
-from quiz.runner import Runner
+from quiz.sandbox.client import Runner
+from quiz.ui import run_report as render
 
 LAZY = (
     "# %% setup\n"

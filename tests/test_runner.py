@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz.runner import Runner
+from quiz.sandbox.client import Runner
 
 MODELS = textwrap.dedent(
     """

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from quiz import scheduler as sch
+from quiz.review import scheduler as sch
 
 START = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
 

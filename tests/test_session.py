@@ -144,7 +144,7 @@ def test_help_key_and_unknown_keys() -> None:
 
 
 def test_ctrl_c_exits_130_and_keeps_the_grade(monkeypatch: pytest.MonkeyPatch) -> None:
-    from quiz import terminal
+    from quiz.review import keys as terminal
 
     calls = {"n": 0}
     real_line = terminal.TerminalInput.line
@@ -228,9 +228,9 @@ def test_a_learning_card_comes_back_only_once_it_is_due(isolated_home: Path) -> 
 
     from rich.console import Console
 
-    from quiz.deck import load_library
-    from quiz.session import ReviewSession, SessionOptions
-    from quiz.store import Store
+    from quiz.deck.loader import load_library
+    from quiz.progress.store import Store
+    from quiz.review.session import ReviewSession, SessionOptions
 
     cards = [c for c in load_library([Path(DECK)]).cards if c.topic == "practice"]
     now = [datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)]

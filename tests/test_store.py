@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from quiz import scheduler as sch
 from quiz.errors import StoreError
-from quiz.store import MIGRATIONS, SCHEMA_VERSION, ReviewInput, Store
+from quiz.progress.store import MIGRATIONS, SCHEMA_VERSION, ReviewInput, Store
+from quiz.review import scheduler as sch
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -166,8 +166,8 @@ GRADER = """
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from quiz import scheduler as sch
-from quiz.store import ReviewInput, Store
+from quiz.review import scheduler as sch
+from quiz.progress.store import ReviewInput, Store
 
 store = Store.open(Path(sys.argv[1]))
 s = sch.make_scheduler(fuzz=False)

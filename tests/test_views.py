@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from rich.console import Console
 
-from quiz.views import column_chart
+from quiz.ui.progress_views import column_chart
 
 
 def test_column_chart_scales_to_the_peak_and_always_shows_a_day_with_reviews() -> None:

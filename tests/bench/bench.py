@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from quiz.runner import Runner  # noqa: E402
+from quiz.sandbox.client import Runner  # noqa: E402
 
 EXAMPLE = textwrap.dedent(
     """
@@ -97,7 +97,7 @@ def _timed_after(setup: Callable[[], object], fn: Callable[[], object]) -> float
 
 FIRST_EXEC = """
 import contextlib, io, sys, time, types
-from quiz import worker
+from quiz.sandbox import worker
 worker.warm_up()  # the same imports and priming the runner's worker has
 code = compile(open(sys.argv[1]).read(), "example.py", "exec")
 module = types.ModuleType("example")
@@ -148,7 +148,7 @@ def report(name: str, value: float, baseline: float, target: str, unit: str = "s
 
 def seed_store(home: Path, reviews: int) -> None:
     """A progress database with `reviews` review logs, written the way sqlaquiz writes them."""
-    from quiz.store import DB_NAME, Store
+    from quiz.progress.store import DB_NAME, Store
 
     store = Store.open(home / DB_NAME)
     store.close()

@@ -8,9 +8,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from quiz.cards import Card, Challenge, Expect, Library, Problem
-from quiz.cells import split_cells
+from quiz.deck.cards import Card, Challenge, Expect, Library, Problem
 from quiz.paths import bundled_content_dir, deck_files, deck_sources
+from quiz.sandbox.cells import split_cells
 
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from quiz.cells import split_cells
+from quiz.sandbox.cells import split_cells
 
 MAX_STATEMENTS_PER_CELL = 500
 MAX_SQL_CHARS = 4_000  # per statement shown; the count is never capped

@@ -10,10 +10,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from quiz.scheduler import format_interval, utc
+from quiz.review.scheduler import format_interval, utc
 
 if TYPE_CHECKING:
-    from quiz.session import Tally
+    from quiz.review.session import Tally
 
 GRADES = {1: ("Again", "red"), 2: ("Hard", "yellow"), 3: ("Good", "green"), 4: ("Easy", "cyan")}
 

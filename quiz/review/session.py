@@ -13,12 +13,13 @@ from typing import Any, Protocol
 from rich.console import Console
 from rich.text import Text
 
-from quiz import render, scheduler, session_views
-from quiz.cards import Card
-from quiz.runner import Runner, RunResult
-from quiz.store import CardState, ReviewInput, Store
-from quiz.timeutil import utcnow
-from quiz.verify import challenge_truth
+from quiz.clock import utcnow
+from quiz.deck.cards import Card
+from quiz.deck.checks import challenge_truth
+from quiz.progress.store import CardState, ReviewInput, Store
+from quiz.review import scheduler
+from quiz.sandbox.client import Runner, RunResult
+from quiz.ui import card_view, run_report, session_views
 
 LEARN_AHEAD = timedelta(minutes=20)  # a card due again this soon may come back in this session
 
@@ -161,7 +162,7 @@ class ReviewSession:
         shown_at = self.clock()
         self.seed = random.randrange(2**32)
         self.console.rule()
-        self.console.print(render.question(card, f"{index + 1}/{len(queue)}"))
+        self.console.print(card_view.question(card, f"{index + 1}/{len(queue)}"))
         if index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
         prediction: str | None = None
@@ -185,7 +186,7 @@ class ReviewSession:
                     return command
                 if typed != "u":  # a lone u with nothing to undo asks again
                     break
-        self.console.print(render.answer(card))
+        self.console.print(card_view.answer(card))
         while True:
             intervals = self._intervals(card)
             key = self.inp.key(
@@ -229,8 +230,8 @@ class ReviewSession:
         ch = card.challenge
         assert ch is not None
         # the code comes first: predicting what code does needs the code
-        self.console.print(render.code(card.example or "", title=f"{card.id}.py"))
-        self.console.print(render.challenge_prompt(card))
+        self.console.print(card_view.code(card.example or "", title=f"{card.id}.py"))
+        self.console.print(card_view.challenge_prompt(card))
         while True:
             if ch.ask == "queries":
                 raw = self.inp.line(
@@ -269,12 +270,14 @@ class ReviewSession:
             result = self.runner.run(card.example, filename=f"{card.id}.py")
         expected = card.expect.raises if card.expect else None
         source = card.example if show_code else None
-        render.run_report(self.console, result, source, expected=expected, title=f"{card.id}.py")
+        run_report.run_report(
+            self.console, result, source, expected=expected, title=f"{card.id}.py"
+        )
         return result
 
     def _edit_and_run(self, card: Card) -> None:
+        from quiz.commands.run import edit_in_editor
         from quiz.errors import UsageError
-        from quiz.examples import edit_in_editor
 
         assert card.example is not None
         try:
@@ -284,8 +287,8 @@ class ReviewSession:
             return
         original = self.runner.run(card.example, filename=f"{card.id}.py")
         mine = self.runner.run(edited, filename=f"{card.id}-edited.py")
-        render.run_report(self.console, mine, edited)
-        self.console.print(render.compare_counts(original, mine))
+        run_report.run_report(self.console, mine, edited)
+        self.console.print(run_report.compare_counts(original, mine))
 
     def _intervals(self, card: Card) -> dict[int, str]:
         fsrs_card = self.states.get(card.id) or scheduler.new_card()

@@ -152,7 +152,7 @@ def _worker_env() -> dict[str, str]:
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONSTARTUP", None)
     # The worker must find the quiz package even when run from a source checkout.
-    package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     return env
 
@@ -180,7 +180,7 @@ class _Worker:
     """One warm worker process; one request at a time."""
 
     def __init__(self, fork: bool) -> None:
-        args = [sys.executable, "-m", "quiz.worker"] + ([] if fork else ["--no-fork"])
+        args = [sys.executable, "-m", "quiz.sandbox.worker"] + ([] if fork else ["--no-fork"])
         # An empty folder as the worker's cwd: `-m` puts the cwd first on sys.path, and a
         # learner's scratch `sqlalchemy.py` must not replace the real library.
         self.home = tempfile.TemporaryDirectory(

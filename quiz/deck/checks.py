@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from quiz.cards import Card
-from quiz.runner import RunResult
+from quiz.deck.cards import Card
+from quiz.sandbox.client import RunResult
 
 
 @dataclass(frozen=True)

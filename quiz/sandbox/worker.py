@@ -4,7 +4,7 @@ Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
 A child runs in its own process group and temporary folder, with a memory cap, stdin and the
 real stdout/stderr pointed at /dev/null, and writes its cell records to a result file as it goes,
 so a crash or a kill still leaves the cells that finished. Where `os.fork` does not exist, each
-run is a fresh `python -m quiz.worker --child` process instead (slower, equally contained).
+run is a fresh `python -m quiz.sandbox.worker --child` process instead (slower, equally contained).
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def _prime() -> None:
     """Run the primer; any failure only costs speed."""
     import warnings
 
-    from quiz import capture
+    from quiz.sandbox import capture
 
     # Through the same path an example takes, so that path is warm too (measured: the first
     # example after this ran in 12 ms instead of 25 ms). Any failure only costs speed.
@@ -154,7 +154,7 @@ def warm_up(prime: bool = True) -> None:
         for name in WARM_MODULES:
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
-    from quiz import capture
+    from quiz.sandbox import capture
 
     capture.install()
     if prime:
@@ -201,7 +201,7 @@ def _prepare_child(workdir: str) -> int:
 
 def _child_main(request: dict[str, Any], out: Any, base_vsize: int) -> None:
     """Run one example; called in the (isolated, prepared) child process."""
-    from quiz import capture
+    from quiz.sandbox import capture
 
     cap = request.get("memory_bytes")
     if resource is not None and cap:
@@ -483,7 +483,7 @@ def _run_fresh(
 ) -> tuple[int | None, bool]:
     """Fallback where fork is unavailable: a new interpreter per run."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "quiz.worker", "--child", result_path],
+        [sys.executable, "-m", "quiz.sandbox.worker", "--child", result_path],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

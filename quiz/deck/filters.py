@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from quiz.cards import DIFFICULTIES, Card, Library
+from quiz.deck.cards import DIFFICULTIES, Card, Library
 from quiz.errors import UsageError
 
 

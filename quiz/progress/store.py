@@ -32,7 +32,7 @@ from sqlalchemy.exc import DatabaseError, DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from quiz.errors import StoreError
-from quiz.scheduler import Scheduled, utc
+from quiz.review.scheduler import Scheduled, utc
 
 SCHEMA_VERSION = 2
 APP_ID = 0x53514C51  # "SQLQ" in PRAGMA application_id marks the file as ours

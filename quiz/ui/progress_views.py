@@ -9,8 +9,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from quiz.progress import CardRow, Stats, TopicSummary
-from quiz.style import difficulty, plural
+from quiz.progress.stats import CardRow, Stats, TopicSummary
+from quiz.ui.style import difficulty, plural
 
 STATE_STYLE = {"new": "blue", "learning": "yellow", "relearning": "red", "review": "green"}
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from quiz import __version__
 from quiz.errors import TransferError
-from quiz.store import CardState, ReviewRow, Store
+from quiz.progress.store import CardState, ReviewRow, Store
 
 FORMAT = "sqlaquiz-progress"
 FORMAT_VERSION = 1
@@ -36,7 +36,7 @@ class CardStateIn(_Row):
     @field_validator("fsrs")
     @classmethod
     def _fsrs_card(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from quiz.scheduler import card_from_json
+        from quiz.review.scheduler import card_from_json
 
         try:
             card_from_json(value)

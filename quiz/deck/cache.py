@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from quiz import __version__
-from quiz.cards import Card, Challenge, Expect, Library, Problem
+from quiz.deck.cards import Card, Challenge, Expect, Library, Problem
 from quiz.paths import bundled_content_dir, cache_dir, deck_files, deck_sources
 
 FORMAT = 1
@@ -37,7 +37,7 @@ def load_library_cached(extra: list[Path]) -> Library:
         with contextlib.suppress(OSError):
             os.utime(path)  # recently used: kept when older entries are dropped
         return cached
-    from quiz.deck import load_library  # pydantic and the schema: only on a miss
+    from quiz.deck.loader import load_library  # pydantic and the schema: only on a miss
 
     library = load_library(extra)
     if _key(extra) == key:  # not if a deck was saved while it loaded: the next run caches it
@@ -48,7 +48,8 @@ def load_library_cached(extra: list[Path]) -> Library:
 def _key(extra: list[Path]) -> str:
     digest = hashlib.sha256(f"sqlaquiz {__version__} cache {FORMAT}\n".encode())
     code = Path(__file__).parent
-    for module in sorted(code.glob("*.py")):  # the code that loads and validates decks
+    # the code that loads and validates decks: this package and the cell splitter it uses
+    for module in [*sorted(code.glob("*.py")), code.parent / "sandbox" / "cells.py"]:
         stat = module.stat()
         digest.update(f"code {module.name} {stat.st_mtime_ns} {stat.st_size}\n".encode())
     files, missing = deck_sources(extra)

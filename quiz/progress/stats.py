@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from quiz import scheduler
-from quiz.cards import DIFFICULTIES, Card, Library
-from quiz.timeutil import now as current_time
+from quiz.clock import now as current_time
+from quiz.deck.cards import DIFFICULTIES, Card, Library
+from quiz.review import scheduler
 
 if TYPE_CHECKING:
-    from quiz.store import CardState, ReviewRow, Store
+    from quiz.progress.store import CardState, ReviewRow, Store
 
 STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
 

@@ -1,0 +1,80 @@
+"""What every command shares: the consoles, the loaded decks, card filters, the clock, the store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quiz.deck.cards import Card, Library
+    from quiz.progress.store import Store
+
+
+def labelled(label: str, style: str, message: str) -> Any:
+    """`label` styled, then the message as plain text: values from users (paths, ids, topic
+    names) must never be read as Rich markup."""
+    from rich.text import Text
+
+    text = Text(label, style=style)
+    text.append(message)
+    return text
+
+
+def console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def err_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def library(decks: list[Path] | None) -> Library:
+    """Bundled + user decks; each problem becomes one warning line, the rest still loads."""
+    from quiz.deck.cache import load_library_cached
+    from quiz.paths import user_deck_paths
+
+    loaded = load_library_cached(user_deck_paths(decks))
+    err = err_console()
+    for problem in loaded.problems:
+        err.print(labelled("warning: ", "yellow", str(problem)))
+    return loaded
+
+
+def select(
+    loaded: Library, topics: list[str] | None, levels: list[str] | None, tags: list[str] | None
+) -> list[Card]:
+    from quiz.deck.filters import select_cards
+
+    return select_cards(loaded, topics or [], levels or [], tags or [])
+
+
+def clock() -> Any:
+    """$SQLAQUIZ_NOW (ISO 8601) freezes the clock and turns FSRS fuzzing off: exact,
+    reproducible schedules for tests and demos."""
+    from quiz.clock import fixed_clock
+
+    return fixed_clock(os.environ.get("SQLAQUIZ_NOW"))
+
+
+@contextmanager
+def existing_store() -> Iterator[Store | None]:
+    """The store if one exists yet (views work, empty, before the first review); closed after."""
+    from quiz.paths import data_dir
+    from quiz.progress.store import DB_NAME, Store
+
+    path = data_dir() / DB_NAME
+    store = Store.open(path) if path.exists() else None
+    try:
+        yield store
+    finally:
+        if store is not None:
+            store.close()

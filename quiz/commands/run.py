@@ -1,0 +1,117 @@
+"""`sqlaquiz run`: a card's example or the user's script, with the SQL log; --export, --edit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from quiz.commands import common
+from quiz.deck.cards import Card
+from quiz.deck.checks import check
+from quiz.editor import edit_in_editor
+from quiz.errors import ChecksFailed, UsageError
+from quiz.sandbox.client import Runner, RunResult
+from quiz.ui import run_report as render
+
+
+def read_script(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+
+
+def card_source(card: Card) -> str:
+    if not card.example:
+        raise UsageError(f"card {card.id!r} has no example to run")
+    return card.example
+
+
+def export_script(card: Card, source: str) -> str:
+    """The example as a script that runs unchanged with plain `python`."""
+    first = card.question.strip().splitlines()[0]
+    header = (
+        f"# sqlaquiz card {card.id} ({card.topic_name}, {card.difficulty})\n"
+        f"# {first}\n"
+        f"# Run it with: python {card.id}.py\n\n"
+    )
+    return header + source.rstrip("\n") + "\n"
+
+
+def run_and_report(
+    console: Console,
+    source: str,
+    label: str,
+    card: Card | None,
+    *,
+    timeout: float,
+    as_json: bool,
+    edit: bool,
+) -> int:
+    """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
+    name = f"{card.id}.py" if card else Path(label).name
+    edited = edit_in_editor(source, Path(name).stem) if edit else None
+    with Runner(timeout=timeout) as runner:
+        result = runner.run(source, filename=f"{label}.py" if card else label)
+        edited_result = runner.run(edited, filename=f"{label}-edited.py") if edited else None
+    failures = check(card, result).failures if card is not None else _plain_failures(result)
+    if as_json:
+        data = render.run_json(card.id if card else None, result, failures)
+        if edited_result is not None:
+            data["edited"] = render.run_json(None, edited_result, _plain_failures(edited_result))
+        console.print(
+            json.dumps(data, indent=2), markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
+        return 0 if not failures else 1
+    if edited_result is None:
+        render.run_report(console, result, source, failures, expected=_expected(card), title=name)
+        return 0 if not failures else 1
+    assert edited is not None
+    console.print(render.Text("Your edited version:", style="bold"))
+    render.run_report(
+        console, edited_result, edited, _plain_failures(edited_result), title=f"{name} (edited)"
+    )
+    console.print(render.compare_counts(result, edited_result))
+    if edited == source:
+        console.print(render.Text("(you saved it unchanged)", style="dim"))
+    return 0 if edited_result.ok else ChecksFailed.exit_code
+
+
+def _expected(card: Card | None) -> str | None:
+    return card.expect.raises if card is not None and card.expect is not None else None
+
+
+def _plain_failures(result: RunResult) -> list[str]:
+    problem = result.problem()
+    return [problem] if problem else []
+
+
+def run(
+    card_id: str | None,
+    file: Path | None,
+    *,
+    export: bool,
+    edit: bool,
+    as_json: bool,
+    timeout: float,
+    decks: list[Path] | None,
+) -> int:
+    """The `run` command; returns its exit code."""
+    if (card_id is None) == (file is None):
+        raise UsageError("give a CARD_ID or --file PATH (one of them)")
+    console = common.console()
+    if file is not None:
+        source, label, card = read_script(file), str(file), None
+    else:
+        assert card_id is not None
+        card = common.library(decks).get(card_id)
+        source, label = card_source(card), card.id
+    if export:
+        typer.echo(export_script(card, source) if card else source, nl=False)
+        return 0
+    return run_and_report(console, source, label, card, timeout=timeout, as_json=as_json, edit=edit)

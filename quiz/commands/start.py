@@ -1,0 +1,48 @@
+"""`sqlaquiz start`: a review session over the filtered cards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quiz.commands import common
+
+
+def start(
+    *,
+    topics: list[str] | None,
+    levels: list[str] | None,
+    tags: list[str] | None,
+    limit: int | None,
+    new: int | None,
+    cram: bool,
+    retention: float,
+    timeout: float,
+    decks: list[Path] | None,
+) -> int:
+    """Run the session; return its exit code."""
+    from quiz.progress.store import open_default
+    from quiz.review.keys import TerminalInput
+    from quiz.review.session import ReviewSession, SessionOptions
+
+    cards = common.select(common.library(decks), topics, levels, tags)
+    clock = common.clock()
+    options = SessionOptions(
+        limit=limit,
+        new_per_day=new,
+        cram=cram,
+        retention=retention,
+        timeout=timeout,
+        fuzz=clock is None,
+    )
+    store = open_default()
+    try:
+        return ReviewSession(
+            cards,
+            store,
+            common.console(),
+            TerminalInput(),
+            options,
+            **({"clock": clock} if clock else {}),
+        ).run()
+    finally:
+        store.close()

@@ -1,0 +1,93 @@
+"""`sqlaquiz validate`: the decks' schema, and with --run every example against its claims."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from quiz.commands import common
+from quiz.deck.cards import Card, Library
+from quiz.deck.checks import check
+from quiz.errors import ChecksFailed, DeckError
+from quiz.sandbox.client import Runner, RunResult
+from quiz.ui import run_report as render
+from quiz.ui.style import plural
+
+
+def validate_command(
+    paths: list[Path] | None,
+    *,
+    run_examples: bool,
+    card_ids: list[str],
+    jobs: int,
+    timeout: float,
+    decks: list[Path] | None,
+) -> int:
+    """Load what to check (the given paths, else the bundled decks and the user's), then check."""
+    from quiz.deck.loader import load_library
+    from quiz.paths import user_deck_paths
+
+    if paths:
+        library = load_library(list(paths), bundled=False, check_syntax=True)
+    else:
+        library = load_library(user_deck_paths(decks), check_syntax=True)
+    return validate(
+        common.console(),
+        common.err_console(),
+        library,
+        run_examples,
+        card_ids=card_ids,
+        jobs=jobs or (os.cpu_count() or 1),
+        timeout=timeout,
+    )
+
+
+def validate(
+    console: Console,
+    err: Console,
+    library: Library,
+    run_examples: bool,
+    *,
+    card_ids: list[str],
+    jobs: int,
+    timeout: float,
+) -> int:
+    """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
+    for problem in library.problems:
+        err.print(Text("✗ ", style="red") + Text(str(problem)))
+    cards = library.cards
+    if card_ids:
+        cards = [library.get(cid) for cid in card_ids]
+    if not run_examples:
+        ok = not library.problems
+        summary = f"{plural(len(cards), 'valid card')}, {plural(len(library.problems), 'problem')}"
+        console.print(
+            f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {summary}", highlight=False
+        )
+        return DeckError.exit_code if library.problems else 0
+    runnable = [c for c in cards if c.example]
+    with Runner(timeout=timeout, workers=jobs) as runner:
+        results = runner.run_many([(c.example or "", f"{c.id}.py") for c in runnable])
+    by_id = dict(zip([c.id for c in runnable], results, strict=True))
+    rows: list[tuple[Card, RunResult | None, list[str]]] = []
+    failed = 0
+    for card in cards:
+        result = by_id.get(card.id)
+        failures = check(card, result).failures if result is not None else []
+        failed += bool(failures)
+        rows.append((card, result, failures))
+    console.print(render.validate_table(rows))
+    problems = len(library.problems)
+    ok = not failed and not problems
+    mark = "[green]✓[/]" if ok else "[red]✗[/]"
+    console.print(
+        f"{mark} {plural(len(runnable), 'example')} run, {failed} failed, "
+        f"{plural(problems, 'deck problem')}",
+        highlight=False,
+    )
+    if problems:
+        return DeckError.exit_code
+    return 0 if ok else ChecksFailed.exit_code

@@ -1,0 +1,1 @@
+"""The learner's progress: the store (one SQLite file), statistics, export and import."""

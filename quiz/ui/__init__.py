@@ -1,0 +1,1 @@
+"""Everything that draws: Rich renderables that never print; the caller prints them."""

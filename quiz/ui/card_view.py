@@ -1,0 +1,62 @@
+"""How a card looks: its question, answer, code and challenge, as Rich renderables."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.text import Text
+
+from quiz.deck.cards import Card
+from quiz.ui.style import difficulty
+
+
+def card_header(card: Card, position: str | None = None) -> Text:
+    text = Text()
+    if position:
+        text.append(f"{position}  ", style="bold")
+    text.append(card.topic_name, style="cyan")
+    text.append("  ·  ")
+    text.append_text(difficulty(card.difficulty))
+    return text
+
+
+def question(card: Card, position: str | None = None) -> RenderableType:
+    """The question, its tags in the panel, its id (what `run` and `show` take) below it."""
+    body: RenderableType = Markdown(card.question)
+    if card.tags:
+        body = Group(body, Text(" ".join(f"#{t}" for t in card.tags), style="dim"))
+    return Panel(
+        body,
+        title=card_header(card, position),
+        title_align="left",
+        subtitle=Text(card.id, style="dim"),
+        subtitle_align="right",
+        border_style="cyan",
+    )
+
+
+def answer(card: Card) -> RenderableType:
+    return Panel(Markdown(card.answer), title="Answer", title_align="left", border_style="green")
+
+
+def code(source: str, title: str = "example.py") -> RenderableType:
+    return Panel(
+        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True, theme="ansi_dark"),
+        title=title,
+        title_align="left",
+        border_style="blue",
+    )
+
+
+def challenge_prompt(card: Card) -> RenderableType:
+    ch = card.challenge
+    assert ch is not None
+    kind = "a number of queries" if ch.ask == "queries" else "yes or no"
+    return Panel(
+        Markdown(ch.prompt),
+        title=f"Predict ({kind}) before it runs",
+        title_align="left",
+        border_style="magenta",
+    )
