@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from quiz.sandbox.client import Runner
+from quiz.sandbox.protocol import CapturedWarning, NPlusOne
 
 MODELS = textwrap.dedent(
     """
@@ -57,7 +58,7 @@ def test_lazy_loop_is_n_plus_one_and_flagged(runner: Runner) -> None:
     assert lazy.queries == 11
     assert lazy.lazy_loads == 10
     assert {s.relationship for s in lazy.statements if s.load == "lazy"} == {"Author.books"}
-    assert lazy.n_plus_one == [{"relationship": "Author.books", "lazy_loads": 10}]
+    assert lazy.n_plus_one == [NPlusOne("Author.books", 10)]
     # the ten lazy loads share one SQL text with different parameters
     assert [s.similar_to for s in lazy.statements[2:]] == [2] * 9
 
@@ -184,9 +185,7 @@ def test_error_reports_type_message_and_example_line(runner: Runner) -> None:
 
 def test_warnings_are_captured_with_their_line(runner: Runner) -> None:
     result = runner.run("import warnings\n\nwarnings.warn('careful', DeprecationWarning)\n")
-    assert result.cells[0].warnings == [
-        {"category": "DeprecationWarning", "message": "careful", "line": 3}
-    ]
+    assert result.cells[0].warnings == [CapturedWarning("DeprecationWarning", "careful", 3)]
 
 
 def test_no_state_leaks_between_runs(runner: Runner) -> None:

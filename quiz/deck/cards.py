@@ -50,6 +50,7 @@ class Card:
     challenge: Challenge | None
     source: Path
     line: int
+    databases: tuple[str, ...] = ("sqlite",)
 
     @property
     def where(self) -> str:

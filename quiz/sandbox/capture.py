@@ -84,7 +84,9 @@ def _after_cursor_execute(
 ) -> None:
     stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
     started = stack.pop()
-    _record(statement, parameters, executemany, time.perf_counter() - started, failed=False)
+    _record(
+        statement, parameters, executemany, time.perf_counter() - started, False, conn.dialect.name
+    )
 
 
 def _handle_error(context: Any) -> None:
@@ -92,13 +94,12 @@ def _handle_error(context: Any) -> None:
     if conn is not None and context.statement is not None:
         stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
         started = stack.pop()
-        _record(
-            context.statement, context.parameters, False, time.perf_counter() - started, failed=True
-        )
+        seconds = time.perf_counter() - started
+        _record(context.statement, context.parameters, False, seconds, True, conn.dialect.name)
 
 
 def _record(
-    statement: str, parameters: Any, executemany: bool, seconds: float, failed: bool
+    statement: str, parameters: Any, executemany: bool, seconds: float, failed: bool, dialect: str
 ) -> None:
     load = RECORDER.current_load()
     RECORDER.add(
@@ -115,6 +116,7 @@ def _record(
             "relationship": load[1] if load else None,
             "failed": failed,
             "thread": threading.current_thread().name,
+            "dialect": dialect,
         }
     )
 

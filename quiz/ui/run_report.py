@@ -88,10 +88,10 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
             Text(f"… {cell.queries - len(cell.statements)} more statements not shown", style="dim")
         )
     for hint in cell.n_plus_one:
-        rel = hint["relationship"]
+        rel = hint.relationship
         parts.append(
             Text(
-                f"N+1: {plural(hint['lazy_loads'], 'lazy load')} of {rel} — load it up front with "
+                f"N+1: {plural(hint.lazy_loads, 'lazy load')} of {rel} — load it up front with "
                 f"selectinload({rel}) or joinedload({rel})",
                 style="bold yellow",
             )
@@ -107,8 +107,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
                 )
             )
     for w in cell.warnings:
-        where = f" (line {w['line']})" if w.get("line") else ""
-        parts.append(Text(f"⚠ {w['category']}{where}: {w['message']}", style="yellow"))
+        where = f" (line {w.line})" if w.line else ""
+        parts.append(Text(f"⚠ {w.category}{where}: {w.message}", style="yellow"))
     if cell.warnings_dropped:
         parts.append(Text(f"⚠ … and {cell.warnings_dropped:,} more warnings", style="yellow"))
     if cell.error is not None:
@@ -211,6 +211,49 @@ def compare_counts(original: RunResult, edited: RunResult) -> Table:
 # --------------------------------------------------------------------------- validate
 
 
+DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+
+
+def _outcome(cell: CellResult | None, result: RunResult) -> tuple[str, str]:
+    """(what a cell did on one database, its comparable key) for the side-by-side table."""
+    if cell is None:
+        return ("did not run" if not result.crash else result.crash.split(":")[0]), "absent"
+    text = queries_word(cell.queries)
+    if cell.error is not None:
+        text += f" ✗ {cell.error.type}"
+    return text, f"{cell.queries}/{cell.error.type if cell.error else ''}"
+
+
+def compare_databases(results: dict[str, RunResult], failures: dict[str, list[str]]) -> Table:
+    """Per cell, the query count and outcome on each database; rows that differ stand out."""
+    table = Table(title="the same example on each database", title_justify="left")
+    table.add_column("cell")
+    for name in results:
+        table.add_column(DATABASE_NAMES.get(name, name), justify="right")
+    table.add_column("")
+    titles = list(dict.fromkeys(c.title for r in results.values() for c in r.cells))
+    for title in titles:
+        outcomes = [_outcome(r.cell(title), r) for r in results.values()]
+        differs = len({key for _, key in outcomes}) > 1
+        style = "bold yellow" if differs else ""
+        table.add_row(
+            title,
+            *(Text(text, style=style) for text, _ in outcomes),
+            Text("≠ differs", style="bold yellow") if differs else Text(""),
+        )
+    totals = [
+        Text(queries_word(r.queries) + (" ✓" if not failures[n] else " ✗"),
+             style="green" if not failures[n] else "red")
+        for n, r in results.items()
+    ]  # fmt: skip
+    table.add_section()
+    table.add_row(Text("total", style="bold"), *totals, "")
+    for name, problems in failures.items():
+        for problem in problems:
+            table.add_row(Text(f"✗ {DATABASE_NAMES.get(name, name)}", style="red"), problem)
+    return table
+
+
 def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Table:
     table = Table(title="sqlaquiz validate --run", title_justify="left")
     table.add_column("card")
@@ -219,7 +262,9 @@ def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Tabl
     table.add_column("verdict", overflow="fold")
     for card, result, failures in rows:
         if result is None:
-            table.add_row(card.id, "—", "—", Text("no example", style="dim"))
+            names = " and ".join(DATABASE_NAMES.get(d, d) for d in card.databases)
+            why = f"runs on {names} only" if card.example else "no example"
+            table.add_row(card.id, "—", "—", Text(why, style="dim"))
             continue
         verdict = (
             Text("✓ ok", style="green")
