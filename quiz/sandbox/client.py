@@ -140,7 +140,10 @@ class Runner:
         workers: int = 1,
         fork: bool | None = None,
         database: engines.Database | None = None,
+        sandbox: bool | None = None,
     ) -> None:
+        # SQLAQUIZ_SANDBOX=off turns Landlock off (to debug an example that needs more access)
+        self.sandbox = os.environ.get("SQLAQUIZ_SANDBOX") != "off" if sandbox is None else sandbox
         self.database: engines.Database = database or engines.SQLite()
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -187,6 +190,7 @@ class Runner:
                 timeout=self.timeout,
                 memory_bytes=self.memory_mb * 2**20 if self.memory_mb else None,
                 env=env,
+                sandbox=self.sandbox,
             )
             worker = self._take()
             try:

@@ -25,6 +25,7 @@ class RunRequest:
     memory_bytes: int | None = DEFAULT_MEMORY_MB * 2**20
     output_limit: int = OUTPUT_LIMIT
     env: dict[str, str] = field(default_factory=dict)
+    sandbox: bool = True  # Landlock where the kernel has it (False: SQLAQUIZ_SANDBOX=off)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -131,6 +132,7 @@ class RunResult:
     output_dropped: int
     wall_seconds: float
     database: str = "sqlite"
+    sandbox: str | None = None  # "landlock ABI 7"; "off" when turned off; None: none here
 
     @property
     def queries(self) -> int:
@@ -170,9 +172,10 @@ class RunResult:
             output_dropped=data.get("output_dropped", 0),
             wall_seconds=data.get("wall_seconds", 0.0),
             database=data.get("database", "sqlite"),
+            sandbox=data.get("sandbox"),
         )
 
     @classmethod
     def crashed(cls, reason: str, database: str = "sqlite") -> RunResult:
         """A run that produced nothing: the worker itself failed."""
-        return cls([], False, False, reason, 0, 0.0, database)
+        return cls([], False, False, reason, 0, 0.0, database, None)

@@ -167,6 +167,21 @@ def run_report(
     if result.crash and not result.timed_out:
         console.print(Text(f"✗ {result.crash}", style="bold red"))
     console.print(verdict_line(result, failures, expected))
+    if result.sandbox in (None, "off") and result.cells:
+        console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
+
+
+NO_SANDBOX = Text(
+    "⚠ no sandbox on this system (it needs Linux 5.13+ with Landlock): "
+    "the example ran with your user's permissions",
+    style="yellow",
+)
+
+
+SANDBOX_OFF = Text(
+    "⚠ sandbox off (SQLAQUIZ_SANDBOX=off): the example ran with your user's permissions",
+    style="yellow",
+)
 
 
 def run_json(
@@ -186,6 +201,8 @@ def run_json(
         "finished": result.finished,
         "output_dropped": result.output_dropped,
         "seconds": result.wall_seconds,
+        "database": result.database,
+        "sandbox": result.sandbox,
         "failures": failures if failures is not None else [],
     }
 
