@@ -1,7 +1,8 @@
 """What runs inside the worker: cells in one namespace, every SQL statement, counts and flags.
 
 The example never imports sqlaquiz. Statements are seen through a class-level listener on
-SQLAlchemy's Engine (so every engine the example creates, sync or async, in any thread), and
+SQLAlchemy's Engine (so every engine the example creates, sync or async, in any thread) and
+counted where each dialect calls its driver (so one stopped on the way is shown, not counted);
 relationship loads are tagged by wrapping the ORM's loader strategies for the duration of a load.
 """
 

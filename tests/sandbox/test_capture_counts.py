@@ -24,16 +24,8 @@ from quiz.ui import run_report as render
 ORACLE = Path(__file__).with_name("statement_oracle.py")
 POSTGRES_ENV = "SQLAQUIZ_TEST_POSTGRES_URL"
 
-# Every case catches its exception, so each cell runs; the prints prove what was raised.
-SYNC_CASES = textwrap.dedent(
+MODELS = textwrap.dedent(
     """
-    # %% setup
-    import datetime, os
-    from sqlalchemy import DateTime, String, TypeDecorator, create_engine, event, text
-    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-
-    engine = create_engine(os.environ.get("SQLAQUIZ_DATABASE_URL", "sqlite://"))
-
     class Base(DeclarativeBase):
         pass
 
@@ -52,7 +44,20 @@ SYNC_CASES = textwrap.dedent(
         __tablename__ = "tags"
         id: Mapped[int] = mapped_column(primary_key=True)
         name: Mapped[str] = mapped_column(Unreadable(20), server_default="x")
+    """
+)
 
+# Every case catches its exception, so each cell runs; the prints prove what was raised.
+SYNC_CASES = textwrap.dedent(
+    """
+    # %% setup
+    import datetime, os
+    from sqlalchemy import DateTime, String, TypeDecorator, create_engine, event, text
+    from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    engine = create_engine(os.environ.get("SQLAQUIZ_DATABASE_URL", "sqlite://"))
+
+    {models}
     Base.metadata.create_all(engine)
 
     def attempt(step):
@@ -93,7 +98,7 @@ SYNC_CASES = textwrap.dedent(
             conn.execute(text("DELETE FROM events"))
     attempt(guard)
     """
-)
+).replace("{models}", MODELS)
 
 ASYNC_CASES = textwrap.dedent(
     """
@@ -108,25 +113,7 @@ ASYNC_CASES = textwrap.dedent(
         os.environ.get("SQLAQUIZ_ASYNC_DATABASE_URL", "sqlite+aiosqlite:///cases.db"))
     Session = async_sessionmaker(engine)
 
-    class Base(DeclarativeBase):
-        pass
-
-    class Unreadable(TypeDecorator):
-        impl = String
-        cache_ok = True
-        def process_result_value(self, value, dialect):
-            raise ValueError(f"cannot convert {value!r}")
-
-    class Event(Base):
-        __tablename__ = "events"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        at: Mapped[datetime.datetime] = mapped_column(DateTime)
-
-    class Tag(Base):
-        __tablename__ = "tags"
-        id: Mapped[int] = mapped_column(primary_key=True)
-        name: Mapped[str] = mapped_column(Unreadable(20), server_default="x")
-
+    {models}
     async def create():
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
@@ -184,7 +171,7 @@ ASYNC_CASES = textwrap.dedent(
             e.at
     attempt(expired)
     """
-)
+).replace("{models}", MODELS)
 
 # (cell, queries counted, statements shown but not sent) per driver; measured against what the
 # driver received (see the oracle test below).
