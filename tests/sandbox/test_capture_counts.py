@@ -474,3 +474,36 @@ def test_postgresql_counts_only_what_reached_the_driver(
     with fresh_database(server) as env:
         oracle = oracle_counts([{"id": driver, "code": code, "env": env}], jobs=1)
     assert oracle[driver]["cells"] == per_cell(result)
+
+
+def test_every_bundled_postgresql_example_matches_the_oracle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same yardstick on PostgreSQL, for the cards that list it in `databases`; each run,
+    sqlaquiz's and the oracle's, gets a database of its own."""
+    server = postgres_server()
+    from quiz.deck.loader import load_library
+
+    cards = [
+        c
+        for c in load_library().cards
+        if c.example and "postgresql" in getattr(c, "databases", ("sqlite",))
+    ]
+    if not cards:
+        pytest.skip("no bundled card lists postgresql in `databases` yet")
+    mine = {}
+    for card in cards:
+        with fresh_database(server) as env:
+            mine[card.id] = per_cell(run_on(env, card.example or "", monkeypatch))
+    with contextlib.ExitStack() as stack:
+        examples = [
+            {"id": c.id, "code": c.example, "env": stack.enter_context(fresh_database(server))}
+            for c in cards
+        ]
+        oracle = oracle_counts(examples)
+    differ = {
+        cid: {"sqlaquiz": cells, "oracle": oracle[cid]}
+        for cid, cells in mine.items()
+        if cells != oracle[cid]["cells"]
+    }
+    assert differ == {}
