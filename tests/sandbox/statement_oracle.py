@@ -14,7 +14,9 @@ reaches the driver; a failure after the driver ran counts once. SQLAlchemy's own
 statements (dialect start-up, pool pre-ping) find the connection unarmed.
 
 Examples run in forked children (the parent imports the libraries once), `--jobs` at a time,
-each in its own temporary folder, and stop at the first cell that raises.
+each in its own temporary folder, and stop at the first cell that raises. Two private names are
+read: aiosqlite's `Connection._conn` and asyncpg's `PreparedStatement._connection`; if a release
+renames them, the counts drop to zero and the comparison fails loudly.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def _reached(driver_connection: object) -> None:
             _count[0] += 1
 
 
-def _driver_key(conn) -> object:  # type: ignore[no-untyped-def]
+def _driver_key(conn) -> object:
     """The object the driver-level hooks below see as their connection."""
     driver = conn.connection.driver_connection
     inner = getattr(driver, "_conn", None)  # aiosqlite: the sqlite3 connection it drives
@@ -57,7 +59,7 @@ def _driver_key(conn) -> object:  # type: ignore[no-untyped-def]
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _arm(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+def _arm(conn, cursor, statement, parameters, context, executemany):
     key = _driver_key(conn)
     with _lock:
         _armed[id(key)] = id(conn)
@@ -72,12 +74,12 @@ def _disarm(conn: object) -> None:
 
 
 @event.listens_for(Engine, "after_cursor_execute")
-def _after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+def _after(conn, cursor, statement, parameters, context, executemany):
     _disarm(conn)
 
 
 @event.listens_for(Engine, "handle_error")
-def _error(ctx):  # type: ignore[no-untyped-def]
+def _error(ctx):
     if ctx.connection is not None:
         _disarm(ctx.connection)
 
@@ -86,21 +88,21 @@ def _error(ctx):  # type: ignore[no-untyped-def]
 
 
 class _CountingCursor(sqlite3.Cursor):
-    def execute(self, sql, parameters=(), /):  # type: ignore[no-untyped-def, override]
+    def execute(self, sql, parameters=(), /):
         _reached(self.connection)
         return super().execute(sql, parameters)
 
-    def executemany(self, sql, seq_of_parameters, /):  # type: ignore[no-untyped-def, override]
+    def executemany(self, sql, seq_of_parameters, /):
         _reached(self.connection)
         return super().executemany(sql, seq_of_parameters)
 
 
 class _CountingConnection(sqlite3.Connection):
-    def cursor(self, factory=_CountingCursor):  # type: ignore[no-untyped-def, override]
+    def cursor(self, factory=_CountingCursor):
         return super().cursor(factory)
 
 
-def _sqlite_connect(*args, **kwargs):  # type: ignore[no-untyped-def]
+def _sqlite_connect(*args, **kwargs):
     kwargs.setdefault("factory", _CountingConnection)
     return _real_sqlite_connect(*args, **kwargs)
 
@@ -121,7 +123,7 @@ def _hook_psycopg() -> None:
             if original is None:
                 continue
 
-            def counting(self, *args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
+            def counting(self, *args, __original=original, **kwargs):
                 _reached(self.connection)
                 return __original(self, *args, **kwargs)
 
@@ -135,15 +137,15 @@ def _hook_asyncpg() -> None:
     except ImportError:
         return
 
-    def on_connection(original):  # type: ignore[no-untyped-def]
-        async def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def on_connection(original):
+        async def counting(self, *args, **kwargs):
             _reached(self)
             return await original(self, *args, **kwargs)
 
         return counting
 
-    def on_statement(original):  # type: ignore[no-untyped-def]
-        async def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def on_statement(original):  # a statement prepared earlier (SQLAlchemy caches them)
+        async def counting(self, *args, **kwargs):
             _reached(self._connection)
             return await original(self, *args, **kwargs)
 
@@ -154,7 +156,7 @@ def _hook_asyncpg() -> None:
     PreparedStatement.fetch = on_statement(PreparedStatement.fetch)
     original_cursor = PreparedStatement.cursor
 
-    def cursor(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def cursor(self, *args, **kwargs):
         _reached(self._connection)
         return original_cursor(self, *args, **kwargs)
 
@@ -195,7 +197,7 @@ def cells(code: str) -> list[tuple[str, str]]:
     ]
 
 
-def run_one(example: dict) -> dict:  # type: ignore[type-arg]
+def run_one(example: dict) -> dict:
     """In the child: run the cells in one namespace, counting per cell."""
     os.environ.update(example.get("env") or {})
     module = types.ModuleType("__main__")
@@ -220,7 +222,7 @@ def run_one(example: dict) -> dict:  # type: ignore[type-arg]
 class _Child:
     """One example running in a forked child, in its own folder."""
 
-    def __init__(self, example: dict, timeout: float) -> None:  # type: ignore[type-arg]
+    def __init__(self, example: dict, timeout: float) -> None:
         self.id = example["id"]
         self.deadline = time.monotonic() + timeout
         self.folder = tempfile.mkdtemp(prefix="sqlaquiz-oracle-")
@@ -242,7 +244,7 @@ class _Child:
             os._exit(0)
         os.close(write_end)
 
-    def collect(self) -> dict:  # type: ignore[type-arg]
+    def collect(self) -> dict:
         """Read the reply (or give up at the deadline), then end the child and its folder."""
         data = b""
         while True:
@@ -262,7 +264,7 @@ class _Child:
         shutil.rmtree(self.folder, ignore_errors=True)
         if not data:
             return {"cells": [], "error": "oracle: the example timed out or died"}
-        reply: dict = json.loads(data)  # type: ignore[type-arg]
+        reply: dict = json.loads(data)
         return reply
 
 
@@ -272,7 +274,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0)
     args = parser.parse_args()
     queue = list(json.load(sys.stdin))
-    results: dict[str, dict] = {}  # type: ignore[type-arg]
+    results: dict[str, dict] = {}
     running: list[_Child] = []
     while queue or running:
         while queue and len(running) < max(1, args.jobs):
