@@ -37,16 +37,18 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement sent to the database driver."""
+    """One statement the example executed: sent to the database driver, or stopped before."""
 
-    n: int
+    n: int | None  # numbered in the order the driver got them; None when it never got this one
     sql: str
     params: Any
     ms: float
     many: bool = False
     load: str | None = None  # "lazy", "selectin" or "subquery" when a relationship load sent it
     relationship: str | None = None  # e.g. "User.posts"
-    failed: bool = False
+    failed: bool = False  # it raised (in the driver, or on its way there when not sent)
+    sent: bool = True  # the driver was asked to run it; only these count as queries
+    error: str | None = None  # why it failed, one line ("InvalidRequestError: A value is ...")
     thread: str = "MainThread"
     duplicate_of: int | None = None
     similar_to: int | None = None
@@ -100,7 +102,12 @@ class CellResult:
 
     @property
     def lazy_loads(self) -> int:
-        return sum(1 for s in self.statements if s.load == "lazy")
+        return sum(1 for s in self.statements if s.load == "lazy" and s.sent)
+
+    @property
+    def not_sent(self) -> list[Statement]:
+        """Statements that failed before the driver got them (shown, never counted)."""
+        return [s for s in self.statements if not s.sent]
 
     @classmethod
     def from_dict(cls, c: dict[str, Any]) -> CellResult:
