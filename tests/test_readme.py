@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from quiz.deck.loader import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+CI = os.environ.get("CI") == "true"
 
 
 def quick_start_commands() -> list[str]:
@@ -80,10 +82,15 @@ def test_code_is_lint_and_type_clean() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(tmp_path: Path) -> None:
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(
+    tmp_path: Path, database: str
+) -> None:
     from quiz.deck.checks import check
     from quiz.deck.loader import load_deck
+    from quiz.errors import EngineUnavailable
     from quiz.sandbox.client import Runner
+    from quiz.sandbox.engines import open_database
 
     section = README.split("## Writing decks", 1)[1]
     deck = re.search(r"```yaml\n(.+?)\n```", section, re.S)
@@ -93,6 +100,19 @@ def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(tmp_path: P
     cards, problems = load_deck(path)
     assert problems == []
     (card,) = cards
-    with Runner(timeout=20) as runner:
-        result = runner.run(card.example or "", f"{card.id}.py")
+    assert card.databases == ("sqlite", "postgresql")
+    if database == "postgresql" and not (os.environ.get("SQLAQUIZ_POSTGRES_URL") or CI):
+        pytest.skip("no PostgreSQL: set SQLAQUIZ_POSTGRES_URL to check the README there too")
+    try:
+        engine = open_database(database)
+    except EngineUnavailable as exc:
+        if CI:  # in CI a missing server is a failure, never a skip
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        with Runner(timeout=20, database=engine) as runner:
+            result = runner.run(card.example or "", f"{card.id}.py")
+    finally:
+        engine.close()
+    assert result.database == database
     assert check(card, result).failures == []
