@@ -261,73 +261,63 @@ def test_a_card_without_expectations_claims_nothing(deck_file) -> None:  # type:
     assert card.answer_for("sqlite") is None
 
 
-def test_databases_are_sqlite_and_postgresql_each_once(deck_file) -> None:  # type: ignore[no-untyped-def]
-    listed = "databases: [sqlite, postgresql]"
-    assert problems_of(deck_file, BOTH.replace(listed, "databases: [sqlite, mysql]")) == [
+LISTED = "databases: [sqlite, postgresql]"
+ANSWER = "answer: {sqlite: 5, postgresql: 1}"
+BROKEN_RULES = [
+    pytest.param(LISTED, "databases: [sqlite, mysql]", [
         "deck.yaml:7: card 'demo-both': field 'databases.1': input should be 'sqlite' or "
-        "'postgresql'"
-    ]
-    twice = BOTH.replace(listed, "databases: [postgresql, sqlite, postgresql]")
-    assert problems_of(deck_file, twice) == [
-        "deck.yaml:7: card 'demo-both': field 'databases': postgresql is listed twice"
-    ]
-    assert problems_of(deck_file, BOTH.replace(listed, "databases: []")) == [
+        "'postgresql'",
+    ], id="unknown database"),
+    pytest.param(LISTED, "databases: [postgresql, sqlite, postgresql]", [
+        "deck.yaml:7: card 'demo-both': field 'databases': postgresql is listed twice",
+    ], id="listed twice"),
+    pytest.param(LISTED, "databases: []", [
         "deck.yaml:7: card 'demo-both': field 'databases': list at least one database: "
-        "sqlite or postgresql"
-    ]
-
-
-def test_a_block_for_a_database_the_card_does_not_list(deck_file) -> None:  # type: ignore[no-untyped-def]
-    text = BOTH.replace("databases: [sqlite, postgresql]", "databases: [sqlite]").replace(
-        "{sqlite: 5, postgresql: 1}", "5"
-    )
-    assert problems_of(deck_file, text) == [
+        "sqlite or postgresql",
+    ], id="none listed"),
+    pytest.param(f"{LISTED}\n", "databases: [sqlite]\n", [
         "deck.yaml:24: card 'demo-both': field 'expect.postgresql': the card does not run on "
-        "postgresql: databases is [sqlite]"
-    ]
-
-
-def test_unknown_keys_in_a_block_and_no_blocks_inside_blocks(deck_file) -> None:  # type: ignore[no-untyped-def]
-    text = BOTH.replace("        cells: {setup: 0}\n", "        colour: red\n        sqlite: {}\n")
-    assert problems_of(deck_file, text) == [
+        "postgresql: databases is [sqlite]",
+        "deck.yaml:33: card 'demo-both': field 'challenge.answer.postgresql': the card does not "
+        "run on postgresql: databases is [sqlite]",
+    ], id="block and answer for a database not listed"),
+    pytest.param("        cells: {setup: 0}\n", "        colour: red\n        sqlite: {}\n", [
         "deck.yaml:23: card 'demo-both': field 'expect.sqlite.colour': unknown field",
         "deck.yaml:24: card 'demo-both': field 'expect.sqlite.sqlite': unknown field",
-    ]
-
-
-def test_a_block_names_real_cells_and_counts_from_zero(deck_file) -> None:  # type: ignore[no-untyped-def]
-    text = BOTH.replace("cells: {load: 1}", "cells: {load: 1, nope: 2}")
-    assert problems_of(deck_file, text) == [
+    ], id="unknown keys and blocks inside blocks"),
+    pytest.param("cells: {load: 1}", "cells: {load: 1, nope: 2}", [
         "deck.yaml:25: card 'demo-both': field 'expect.postgresql.cells.nope': no cell titled "
-        "'nope'; cells are ['setup', 'load']"
-    ]
-    negative = BOTH.replace("cells: {load: 1}", "cells: {load: -1}").replace(
-        "queries: 3", "queries: -3"
-    )
-    assert problems_of(deck_file, negative) == [  # in the order of the schema's fields
+        "'nope'; cells are ['setup', 'load']",
+    ], id="a block names real cells"),
+    pytest.param("cells: {load: 1}\n        stdout: [there]\n        queries: 3", (
+        "cells: {load: -1}\n        stdout: [there]\n        queries: -3"
+    ), [  # in the order of the schema's fields
         "deck.yaml:27: card 'demo-both': field 'expect.postgresql.queries': input should be "
         "greater than or equal to 0",
         "deck.yaml:25: card 'demo-both': field 'expect.postgresql.cells.load': input should be "
         "greater than or equal to 0",
-    ]
-
-
-def test_an_answer_per_database_covers_exactly_the_listed_ones(deck_file) -> None:  # type: ignore[no-untyped-def]
-    answer = "answer: {sqlite: 5, postgresql: 1}"
-    assert problems_of(deck_file, BOTH.replace(answer, "answer: {sqlite: 5}")) == [
+    ], id="a block counts from zero"),
+    pytest.param(ANSWER, "answer: {sqlite: 5}", [
         "deck.yaml:33: card 'demo-both': field 'challenge.answer': no answer for postgresql: an "
-        "answer per database covers every database the card lists (sqlite, postgresql)"
-    ]
-    extra = BOTH.replace(answer, "answer: {sqlite: 5, postgresql: 1, mysql: 2}")
-    assert problems_of(deck_file, extra) == [
+        "answer per database covers every database the card lists (sqlite, postgresql)",
+    ], id="an answer missing"),
+    pytest.param(ANSWER, "answer: {sqlite: 5, postgresql: 1, mysql: 2}", [
         "deck.yaml:33: card 'demo-both': field 'challenge.answer.mysql': no database 'mysql'; "
-        "use sqlite or postgresql"
-    ]
-    wrong = BOTH.replace(answer, "answer: {sqlite: 5, postgresql: many}")
-    assert problems_of(deck_file, wrong) == [
+        "use sqlite or postgresql",
+    ], id="an answer for an unknown database"),
+    pytest.param(ANSWER, "answer: {sqlite: 5, postgresql: many}", [
         "deck.yaml:33: card 'demo-both': field 'challenge.answer.postgresql': a 'queries' "
-        "challenge needs a whole number >= 0 as answer"
-    ]
+        "challenge needs a whole number >= 0 as answer",
+    ], id="an answer of the wrong type"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), BROKEN_RULES)
+def test_the_rules_for_several_databases(
+    deck_file, old: str, new: str, expected: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    assert BOTH.count(old) == 1
+    assert problems_of(deck_file, BOTH.replace(old, new)) == expected
 
 
 def test_an_answer_for_a_database_the_card_does_not_list(deck_file) -> None:  # type: ignore[no-untyped-def]

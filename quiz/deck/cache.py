@@ -47,8 +47,10 @@ def load_library_cached(extra: list[Path]) -> Library:
 def _key(extra: list[Path]) -> str:
     digest = hashlib.sha256(f"sqlaquiz {__version__} cache {FORMAT}\n".encode())
     code = Path(__file__).parent
-    # the code that loads and validates decks: this package and the cell splitter it uses
-    for module in [*sorted(code.glob("*.py")), code.parent / "sandbox" / "cells.py"]:
+    # the code that loads and validates decks: this package, the cell splitter it uses and
+    # the names of the URL variables an example reads
+    sandbox = code.parent / "sandbox"
+    for module in [*sorted(code.glob("*.py")), sandbox / "cells.py", sandbox / "engines.py"]:
         stat = module.stat()
         digest.update(f"code {module.name} {stat.st_mtime_ns} {stat.st_size}\n".encode())
     files, missing = deck_sources(extra)

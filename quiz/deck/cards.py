@@ -20,6 +20,7 @@ from quiz.errors import UnknownCardError
 DIFFICULTIES = ("easy", "medium", "hard")
 Database = Literal["sqlite", "postgresql"]
 DATABASES: tuple[Database, ...] = ("sqlite", "postgresql")
+DEFAULT_DATABASES: tuple[Database, ...] = ("sqlite",)
 DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
@@ -147,7 +148,7 @@ class Card:
     id: Annotated[str, Limits(pattern=SLUG, max_length=80)]
     difficulty: Literal["easy", "medium", "hard"]
     tags: tuple[str, ...] = ()
-    databases: tuple[Database, ...] = ("sqlite",)
+    databases: tuple[Database, ...] = DEFAULT_DATABASES
     question: Text
     answer: Text
     example: str | None = None

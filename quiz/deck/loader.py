@@ -25,6 +25,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 @dataclass(frozen=True)
 class Topic:
+    """A deck's `topic:` mapping."""
+
     __pydantic_config__ = STRICT
 
     slug: Annotated[str, Limits(pattern=SLUG)]

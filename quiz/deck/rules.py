@@ -20,10 +20,11 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from quiz.deck.cards import DATABASES, Card
+from quiz.deck.cards import DATABASES, DEFAULT_DATABASES, Card
 from quiz.sandbox.cells import split_cells
+from quiz.sandbox.engines import ASYNC_URL_ENV, URL_ENV
 
-URL_VARIABLES = ("SQLAQUIZ_DATABASE_URL", "SQLAQUIZ_ASYNC_DATABASE_URL")
+URL_VARIABLES = (URL_ENV, ASYNC_URL_ENV)
 _PRAGMA = re.compile(r"\bpragma\s+\w", re.IGNORECASE)  # not "# pragma: no cover"
 _SQLITE_URL = re.compile(r"^sqlite(\+\w+)?://")
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
@@ -45,11 +46,12 @@ def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
     if not card.databases:
         return found  # every per-database rule would only repeat it
     if card.example is None:
-        for name in ("databases", "expect", "challenge"):
-            if name == "databases" and card.databases == ("sqlite",):
-                continue
-            if getattr(card, name) is not None:
-                found.append(Finding((name,), f"{name!r} needs an 'example' to run"))
+        given = {
+            "databases": card.databases != DEFAULT_DATABASES,
+            "expect": card.expect is not None,
+            "challenge": card.challenge is not None,
+        }
+        found += [Finding((k,), f"{k!r} needs an 'example' to run") for k, v in given.items() if v]
         return found + _answer(card)
     cells = split_cells(card.example)
     titles = [c.title for c in cells]
