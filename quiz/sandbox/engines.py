@@ -8,8 +8,8 @@ URL, so the same script runs unchanged with plain `python`:
 On SQLite neither variable is set (the example's fallback applies). On PostgreSQL every run gets
 a database of its own, created before the run and dropped after it (also after a timeout, a crash
 or a killed worker: `DROP DATABASE … WITH (FORCE)` ends any connection the example left), named
-`sqlaquiz_run_…` so it is recognisable on a server the user owns. The server is the one in
-$SQLAQUIZ_POSTGRES_URL, else a throwaway local one (quiz.sandbox.pg_local).
+`sqlaquiz_run_<machine>_<pid>_…` so it is recognisable on a server the user owns. The server is
+the one in $SQLAQUIZ_POSTGRES_URL, else a throwaway local one (quiz.sandbox.pg_local).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import contextlib
 import importlib.util
 import itertools
 import os
+import secrets
 import socket
 import threading
 import zlib
@@ -109,7 +110,10 @@ class PostgreSQL:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             where = _safe(server_url)
             raise EngineUnavailable(f"cannot connect to PostgreSQL at {where}: {reason}") from None
-        self._prefix = f"{RUN_PREFIX}{_host_tag()}_"
+        self._machine = f"{RUN_PREFIX}{_host_tag()}_"
+        # this engine's own names: two engines in one process (validate, then a session) never
+        # share a name, so neither can drop the other's database
+        self._prefix = f"{self._machine}{os.getpid()}_{secrets.token_hex(2)}_"
         self._sweep()
         self._spares.append(self._admin_thread.submit(self._create))
 
@@ -133,10 +137,10 @@ class PostgreSQL:
     def _sweep(self) -> None:
         """Drop this machine's run databases whose sqlaquiz process is gone (a SIGKILL)."""
         rows = self._admin.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (self._prefix + "%",)
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (self._machine + "%",)
         ).fetchall()
         for (name,) in rows:
-            pid = name[len(self._prefix) :].split("_", 1)[0]
+            pid = name[len(self._machine) :].split("_", 1)[0]
             if pid.isdigit() and not _alive(int(pid)):
                 with contextlib.suppress(Exception):
                     self._drop(name)
@@ -146,7 +150,7 @@ class PostgreSQL:
         self._admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def _create(self) -> str:
-        name = f"{self._prefix}{os.getpid()}_{next(self._counter)}"
+        name = f"{self._prefix}{next(self._counter)}"
         self._drop(name)
         self._admin.execute(f'CREATE DATABASE "{name}"')
         return name
