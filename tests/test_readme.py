@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -16,7 +15,6 @@ from quiz.deck.loader import load_library
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-CI = os.environ.get("CI") == "true"
 
 
 def quick_start_commands() -> list[str]:
@@ -82,15 +80,14 @@ def test_code_is_lint_and_type_clean() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(
+    ("database", "runner_fixture"), [("sqlite", "runner"), ("postgresql", "pg_runner")]
+)
 def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(
-    tmp_path: Path, database: str
+    tmp_path: Path, request: pytest.FixtureRequest, database: str, runner_fixture: str
 ) -> None:
     from quiz.deck.checks import check
     from quiz.deck.loader import load_deck
-    from quiz.errors import EngineUnavailable
-    from quiz.sandbox.client import Runner
-    from quiz.sandbox.engines import open_database
 
     section = README.split("## Writing decks", 1)[1]
     deck = re.search(r"```yaml\n(.+?)\n```", section, re.S)
@@ -101,18 +98,7 @@ def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(
     assert problems == []
     (card,) = cards
     assert card.databases == ("sqlite", "postgresql")
-    if database == "postgresql" and not (os.environ.get("SQLAQUIZ_POSTGRES_URL") or CI):
-        pytest.skip("no PostgreSQL: set SQLAQUIZ_POSTGRES_URL to check the README there too")
-    try:
-        engine = open_database(database)
-    except EngineUnavailable as exc:
-        if CI:  # in CI a missing server is a failure, never a skip
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
-    try:
-        with Runner(timeout=20, database=engine) as runner:
-            result = runner.run(card.example or "", f"{card.id}.py")
-    finally:
-        engine.close()
+    runner = request.getfixturevalue(runner_fixture)  # pg_runner: skips without a server
+    result = runner.run(card.example or "", f"{card.id}.py")
     assert result.database == database
     assert check(card, result).failures == []
