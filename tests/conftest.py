@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz.sandbox.client import Runner
+from quiz.sandbox.client import Runner, RunResult
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +33,21 @@ def runner() -> Iterator[Runner]:
     """One warm runner for the whole test run, spread over the machine's cores."""
     with Runner(timeout=10, workers=os.cpu_count() or 1) as r:
         yield r
+
+
+@pytest.fixture(scope="session")
+def bundled_examples() -> dict[str, str]:
+    """Every bundled card's example by card id."""
+    from quiz.deck.loader import load_library
+
+    return {c.id: c.example for c in load_library().cards if c.example}
+
+
+@pytest.fixture(scope="session")
+def bundled_results(runner: Runner, bundled_examples: dict[str, str]) -> dict[str, RunResult]:
+    """Every bundled example run once, spread over all cores (shared by the tests that need it)."""
+    results = runner.run_many([(code, f"{cid}.py") for cid, code in bundled_examples.items()])
+    return dict(zip(bundled_examples, results, strict=True))
 
 
 @pytest.fixture

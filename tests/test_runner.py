@@ -330,7 +330,7 @@ ESCAPES = [
 def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
     pidfile = tmp_path / "pid"
-    with Runner(timeout=1) as r:
+    with Runner(timeout=1, sandbox=False) as r:
         r.run(f"PIDFILE = {str(pidfile)!r}\n" + code)
         assert r.run("print('next')").cells[0].stdout == "next\n"
     pid = int(pidfile.read_text())
@@ -339,7 +339,7 @@ def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None
 
 def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_path: Path) -> None:
     note = tmp_path / "cwd"
-    with Runner(timeout=5) as r:
+    with Runner(timeout=5, sandbox=False) as r:
         code = f"import os\nopen({str(note)!r}, 'w').write(os.getcwd())\nos.kill(os.getppid(), 9)\n"
         result = r.run(code)
         assert result.problem() == "the example worker stopped unexpectedly"
@@ -350,8 +350,14 @@ def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_pa
 
 
 def test_an_example_that_removes_its_temporary_folder_does_not_break_the_next_run() -> None:
-    with Runner(timeout=5) as r:
+    with Runner(timeout=5) as r:  # sandboxed: its temporary folder is its own run folder,
+        # which it may empty but not remove
         result = r.run("import shutil, tempfile\nshutil.rmtree(tempfile.gettempdir())\n")
+        assert result.error is not None and result.error.type == "PermissionError"
+        assert result.crash is None
+        assert r.run("print('next')").cells[0].stdout == "next\n"
+    with Runner(timeout=5, sandbox=False) as r:  # no sandbox: it can remove the worker's folder
+        result = r.run("import os, shutil\nshutil.rmtree(os.path.dirname(os.getcwd()))\n")
         # its own result file went with the folder
         assert result.crash == (
             "the example's results were garbled (did it write to files it does not own?)"
@@ -374,7 +380,7 @@ def test_a_daemon_started_by_an_example_that_kills_the_worker_ends_with_the_runn
         "time.sleep(0.1)\n"
         "os.kill(os.getppid(), 9)\n"
     )
-    with Runner(timeout=5) as r:
+    with Runner(timeout=5, sandbox=False) as r:
         assert r.run(code).problem() == "the example worker stopped unexpectedly"
     daemon = int(pidfile.read_text())
     assert _ends_within(daemon, 2)  # a kill takes effect soon, not at once
@@ -413,7 +419,7 @@ def test_closing_during_a_run_stops_the_example_and_what_it_started(tmp_path) ->
         f"import subprocess, time\np = subprocess.Popen(['sleep', '300'])\n"
         f"open({str(pidfile)!r}, 'w').write(str(p.pid))\ntime.sleep(30)\n"
     )
-    r = Runner(timeout=60)
+    r = Runner(timeout=60, sandbox=False)
     results = []
     thread = threading.Thread(target=lambda: results.append(r.run(code)))
     thread.start()

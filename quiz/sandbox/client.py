@@ -36,8 +36,9 @@ def _worker_env() -> dict[str, str]:
     """The example's environment: ours minus anything that points at the user's progress."""
     # Nothing that points at the user's progress or decks, nor at a database: a run's database
     # comes only from its RunRequest (a SQLite run must not find the user's own URL).
+    # Every SQLAQUIZ_ variable is ours (home, decks, the server URL with its password).
     hidden = {HOME_ENV, DECKS_ENV, engines.URL_ENV, engines.ASYNC_URL_ENV, engines.SERVER_ENV}
-    env = {k: v for k, v in os.environ.items() if k not in hidden}
+    env = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith("SQLAQUIZ_")}
     env["MALLOC_ARENA_MAX"] = "2"  # keeps the address space, and so the memory cap, predictable
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONSTARTUP", None)
@@ -140,7 +141,10 @@ class Runner:
         workers: int = 1,
         fork: bool | None = None,
         database: engines.Database | None = None,
+        sandbox: bool | None = None,
     ) -> None:
+        # SQLAQUIZ_SANDBOX=off turns Landlock off (to debug an example that needs more access)
+        self.sandbox = os.environ.get("SQLAQUIZ_SANDBOX") != "off" if sandbox is None else sandbox
         self.database: engines.Database = database or engines.SQLite()
         self.timeout = timeout
         self.memory_mb = memory_mb
@@ -187,6 +191,7 @@ class Runner:
                 timeout=self.timeout,
                 memory_bytes=self.memory_mb * 2**20 if self.memory_mb else None,
                 env=env,
+                sandbox=self.sandbox,
             )
             worker = self._take()
             try:

@@ -25,6 +25,7 @@ class RunRequest:
     memory_bytes: int | None = DEFAULT_MEMORY_MB * 2**20
     output_limit: int = OUTPUT_LIMIT
     env: dict[str, str] = field(default_factory=dict)
+    sandbox: bool = True  # Landlock where the kernel has it (False: SQLAQUIZ_SANDBOX=off)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,16 +37,18 @@ class RunRequest:
 
 @dataclass(frozen=True)
 class Statement:
-    """One statement sent to the database driver."""
+    """One statement the example executed: sent to the database driver, or stopped before."""
 
-    n: int
+    n: int | None  # numbered in the order the driver got them; None when it never got this one
     sql: str
     params: Any
     ms: float
     many: bool = False
     load: str | None = None  # "lazy", "selectin" or "subquery" when a relationship load sent it
     relationship: str | None = None  # e.g. "User.posts"
-    failed: bool = False
+    failed: bool = False  # it raised (in the driver, or on its way there when not sent)
+    sent: bool = True  # the driver was asked to run it; only these count as queries
+    error: str | None = None  # why it failed, one line ("InvalidRequestError: A value is ...")
     thread: str = "MainThread"
     duplicate_of: int | None = None
     similar_to: int | None = None
@@ -99,7 +102,12 @@ class CellResult:
 
     @property
     def lazy_loads(self) -> int:
-        return sum(1 for s in self.statements if s.load == "lazy")
+        return sum(1 for s in self.statements if s.load == "lazy" and s.sent)
+
+    @property
+    def not_sent(self) -> list[Statement]:
+        """Statements that failed before the driver got them (shown, never counted)."""
+        return [s for s in self.statements if not s.sent]
 
     @classmethod
     def from_dict(cls, c: dict[str, Any]) -> CellResult:
@@ -131,6 +139,7 @@ class RunResult:
     output_dropped: int
     wall_seconds: float
     database: str = "sqlite"
+    sandbox: str | None = None  # "landlock ABI 7"; "off" when turned off; None: none here
 
     @property
     def queries(self) -> int:
@@ -170,9 +179,10 @@ class RunResult:
             output_dropped=data.get("output_dropped", 0),
             wall_seconds=data.get("wall_seconds", 0.0),
             database=data.get("database", "sqlite"),
+            sandbox=data.get("sandbox"),
         )
 
     @classmethod
     def crashed(cls, reason: str, database: str = "sqlite") -> RunResult:
         """A run that produced nothing: the worker itself failed."""
-        return cls([], False, False, reason, 0, 0.0, database)
+        return cls([], False, False, reason, 0, 0.0, database, None)

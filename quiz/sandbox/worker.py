@@ -21,6 +21,7 @@ import tempfile
 import time
 from typing import Any
 
+from quiz.sandbox import landlock
 from quiz.sandbox.protocol import RunRequest
 
 try:
@@ -209,6 +210,7 @@ def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
     from quiz.sandbox import capture
 
     os.environ.update(request.env)  # the run's database (sandbox.engines)
+    _confine(request, out)
     cap = request.memory_bytes
     if resource is not None and cap:
         # The cap is on what the example adds to the worker's address space.
@@ -225,6 +227,19 @@ def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
         emit,
         output_limit=request.output_limit,
     )
+
+
+def _confine(request: RunRequest, out: Any) -> None:
+    """Temporary files go to the run's own folder, and on Linux Landlock keeps the example there
+    (sandbox/landlock.py). The first record says what confinement the run had."""
+    workdir = os.getcwd()
+    os.environ["TMPDIR"] = workdir
+    tempfile.tempdir = workdir
+    applied: str | None = "off"
+    if request.sandbox:
+        applied = landlock.restrict(workdir, landlock.database_ports(request.env))
+    out.write(json.dumps({"sandbox": applied}) + "\n")
+    out.flush()
 
 
 def _current_vsize() -> int:
@@ -466,6 +481,7 @@ def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], An
     records = _read_records(result_path)
     cells = [r for r in records if "title" in r]
     done = next((r for r in records if r.get("done")), None)
+    sandbox = next((r["sandbox"] for r in records if "sandbox" in r), None)
     reply = {
         "cells": cells,
         "finished": done is not None,
@@ -473,6 +489,7 @@ def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], An
         "crash": _describe_exit(status, timed_out, done is not None, timeout, memory),
         "output_dropped": done.get("output_dropped", 0) if done else 0,
         "wall_seconds": round(time.perf_counter() - started, 4),
+        "sandbox": sandbox,
     }
 
     def cleanup() -> None:

@@ -29,17 +29,23 @@ def _statement(st: Statement) -> RenderableType:
         marks.append(f" [same SQL as #{st.similar_to}]", style="yellow")
     if st.many:
         marks.append(" [executemany]", style="dim")
-    if st.failed:
+    if st.failed and st.sent:
         marks.append(" [failed]", style="bold red")
     if st.thread != "MainThread":
         marks.append(f" [thread {st.thread}]", style="dim")
-    head = Text(f"#{st.n}", style="bold")
-    head.append(f"  {st.ms:.2f} ms", style="dim")
+    if st.sent:
+        head = Text(f"#{st.n}", style="bold")
+        head.append(f"  {st.ms:.2f} ms", style="dim")
+    else:  # no number: it is not one of the cell's queries
+        head = Text("not sent", style="bold red")
     head.append_text(marks)
     sql = Syntax(st.sql, "sql", word_wrap=True, theme="ansi_dark")
     parts: list[RenderableType] = [head, sql]
     if st.params not in (None, [], (), {}):
         parts.append(Text(f"   params: {st.params}", style="dim"))
+    if st.error is not None:
+        why = "error" if st.sent else "stopped before the driver"
+        parts.append(Text(f"   {why}: {st.error}", style="red"))
     return Group(*parts)
 
 
@@ -84,9 +90,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
         if len(run) > 1:
             parts.append(_repeats(run))
     if cell.statements_truncated:
-        parts.append(
-            Text(f"… {cell.queries - len(cell.statements)} more statements not shown", style="dim")
-        )
+        shown = sum(1 for st in cell.statements if st.sent)
+        parts.append(Text(f"… {cell.queries - shown} more statements not shown", style="dim"))
     for hint in cell.n_plus_one:
         rel = hint.relationship
         parts.append(
@@ -118,6 +123,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
         parts.append(Text("no SQL, no output", style="dim"))
     title = Text(f"cell {index}/{total_cells} · {cell.title}", style="bold")
     title.append(f" — {queries_word(cell.queries)}", style="bold cyan")
+    if cell.not_sent:
+        title.append(f" · {len(cell.not_sent)} not sent", style="bold red")
     return Panel(
         Group(*parts), title=title, title_align="left", border_style="red" if cell.error else "cyan"
     )
@@ -167,6 +174,21 @@ def run_report(
     if result.crash and not result.timed_out:
         console.print(Text(f"✗ {result.crash}", style="bold red"))
     console.print(verdict_line(result, failures, expected))
+    if result.sandbox in (None, "off") and result.cells:
+        console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
+
+
+NO_SANDBOX = Text(
+    "⚠ no sandbox on this system (it needs Linux 5.13+ with Landlock): "
+    "the example ran with your user's permissions",
+    style="yellow",
+)
+
+
+SANDBOX_OFF = Text(
+    "⚠ sandbox off (SQLAQUIZ_SANDBOX=off): the example ran with your user's permissions",
+    style="yellow",
+)
 
 
 def run_json(
@@ -186,6 +208,8 @@ def run_json(
         "finished": result.finished,
         "output_dropped": result.output_dropped,
         "seconds": result.wall_seconds,
+        "database": result.database,
+        "sandbox": result.sandbox,
         "failures": failures if failures is not None else [],
     }
 
