@@ -9,6 +9,7 @@ import pytest
 
 from quiz.deck.loader import load_library
 from quiz.sandbox.cells import split_cells
+from quiz.sandbox.client import Runner
 
 LIBRARY = load_library()
 
@@ -51,3 +52,29 @@ def test_mapped_column_types_for_mypy(tmp_path: Path) -> None:
     )
     error_line = int(stdout.splitlines()[2].split(":")[1])
     assert error_line == where["from_old: str = old.name"]
+
+
+SECOND_LOOP = """
+async def count_tickets():
+    async with Session() as session:
+        return await session.scalar(select(func.count()).select_from(Ticket))
+
+print("tickets:", asyncio.run(count_tickets()))  # a new event loop, the same engine
+"""
+
+
+def test_pooled_connection_and_a_second_event_loop(runner: Runner, pg_runner: Runner) -> None:
+    """async-engine-session-basics: a pooled connection belongs to the loop that opened it;
+    asyncpg refuses it from a second asyncio.run(), aiosqlite does not mind. (Not a cell of
+    the card: where this error stops the statement is not something to count.)"""
+    card = LIBRARY.get("async-engine-session-basics")
+    assert card.example is not None
+    source = card.example + "\n# %% a second event loop" + SECOND_LOOP
+    on_sqlite = runner.run(source, filename="second_loop.py")
+    assert on_sqlite.error is None
+    assert "tickets: 2\n" in on_sqlite.cells[-1].stdout
+    on_postgresql = pg_runner.run(source, filename="second_loop.py")
+    assert on_postgresql.error is not None
+    assert on_postgresql.error.type == "RuntimeError"
+    assert "attached to a different loop" in on_postgresql.error.message
+    assert on_postgresql.cells[-1].title == "a second event loop"
