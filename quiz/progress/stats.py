@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from fsrs import Rating, State
+
 from quiz.clock import now as current_time
+from quiz.clock import utc
 from quiz.deck.cards import DIFFICULTIES, Card, Library
+from quiz.progress.records import CardProgress, Review
 from quiz.review import scheduler
 
 if TYPE_CHECKING:
-    from quiz.progress.store import CardState, ReviewRow, Store
+    from quiz.progress.store import Store
 
-STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class CardRow:
         }
 
 
-def _states(store: Store | None) -> dict[str, CardState]:
+def _states(store: Store | None) -> dict[str, CardProgress]:
     return store.states() if store is not None else {}
 
 
@@ -59,22 +62,11 @@ def card_rows(cards: list[Card], store: Store | None, now: datetime | None = Non
         if st is None:
             rows.append(CardRow(card, "new", None, None, 0, 0, False))
             continue
-        fsrs_card = scheduler.card_from_json(json.loads(st.fsrs))
-        due = scheduler.utc(st.due)
-        state = STATE_NAMES.get(st.state, "learning")
         # FSRS's recall probability means something once a card has graduated to review; a card
         # still in its (re)learning steps is not known yet, however recently it was seen.
-        recall = scheduler.retrievability(sched, fsrs_card, now) if state == "review" else None
+        recall = scheduler.retrievability(sched, st.fsrs, now) if st.state == State.Review else None
         rows.append(
-            CardRow(
-                card,
-                state,
-                due,
-                recall,
-                st.lapses,
-                st.reps,
-                due <= now,
-            )
+            CardRow(card, STATE_NAMES[st.state], st.due, recall, st.lapses, st.reps, st.due <= now)
         )
     return rows
 
@@ -196,14 +188,14 @@ class Stats:
 
 
 def _local_day(dt: datetime) -> date:
-    return scheduler.utc(dt).astimezone().date()
+    return utc(dt).astimezone().date()
 
 
 def stats(library: Library, store: Store | None, now: datetime | None = None) -> Stats:
     """Statistics over every review logged, and the schedule of the cards in the decks."""
     now = now or current_time()
     today = _local_day(now)
-    reviews: list[ReviewRow] = store.reviews() if store is not None else []
+    reviews: list[Review] = store.reviews() if store is not None else []
     states = _states(store)
 
     per_day_count = Counter(_local_day(r.reviewed_at) for r in reviews)
@@ -219,7 +211,11 @@ def stats(library: Library, store: Store | None, now: datetime | None = None) ->
         day -= timedelta(days=1)
 
     due_reviews = [r for r in reviews if r.was_due]
-    retention = sum(r.rating != 1 for r in due_reviews) / len(due_reviews) if due_reviews else None
+    retention = (
+        sum(r.rating != Rating.Again for r in due_reviews) / len(due_reviews)
+        if due_reviews
+        else None
+    )
 
     in_decks = {c.id for c in library.cards}
     due_days = Counter(
@@ -229,7 +225,7 @@ def stats(library: Library, store: Store | None, now: datetime | None = None) ->
         (today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0)) for i in range(14)
     ]
 
-    again = Counter(r.card_id for r in reviews if r.rating == 1)
+    again = Counter(r.card_id for r in reviews if r.rating == Rating.Again)
     hardest = sorted(
         (
             (cid, s.lapses, again.get(cid, 0))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Protocol
+from typing import Protocol
 
 from rich.console import Console
 from rich.text import Text
@@ -16,7 +15,7 @@ from rich.text import Text
 from quiz.clock import utcnow
 from quiz.deck.cards import Card
 from quiz.deck.checks import challenge_truth
-from quiz.progress.store import CardState, ReviewInput, Store
+from quiz.progress.store import ReviewInput, Store
 from quiz.review import scheduler
 from quiz.sandbox.client import Runner, RunResult
 from quiz.ui import card_view, run_report, session_views
@@ -96,7 +95,7 @@ class ReviewSession:
         # session once it is due (never before), if the session is still going then.
         self.later: list[str] = []
         self.seed = 0  # pins the fuzz of the current card's preview to its grade
-        self.states = {cid: scheduler.card_from_json(_fsrs(s)) for cid, s in store.states().items()}
+        self.states = {cid: s.fsrs for cid, s in store.states().items()}
 
     # -------------------------------------------------------------- queue
 
@@ -313,10 +312,10 @@ class ReviewSession:
         if self.options.cram:
             self.history.append(_Graded(None, card, index, right, rating))
             return
-        review_id, scheduled = self.store.record_review(
+        review_id, after = self.store.record_review(
             ReviewInput(
                 card_id=card.id,
-                rating=rating,
+                rating=scheduler.Rating(rating),
                 reviewed_at=now,
                 duration_ms=duration,
                 typed_answer=typed,
@@ -328,9 +327,8 @@ class ReviewSession:
                 self.scheduler, scheduler.Rating(rating), now, duration, seed=self.seed
             ),
         )
-        after = scheduler.card_from_json(scheduled.fsrs)
-        self.states[card.id] = after
-        due_in = scheduler.utc(after.due) - now
+        self.states[card.id] = after.fsrs
+        due_in = after.due - now
         requeued = due_in <= LEARN_AHEAD
         if requeued:
             self.later.append(card.id)
@@ -349,7 +347,7 @@ class ReviewSession:
             if state is None:
                 self.states.pop(last.card.id, None)
             else:
-                self.states[last.card.id] = scheduler.card_from_json(_fsrs(state))
+                self.states[last.card.id] = state.fsrs
         if last.requeued:
             # the grade scheduled a second showing in this session; the card comes back now
             if last.card.id in self.later:
@@ -371,8 +369,3 @@ class ReviewSession:
 
     def _new_left(self) -> int:
         return sum(1 for cid in self.order if cid not in self.states)
-
-
-def _fsrs(state: CardState) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(state.fsrs)
-    return data

@@ -1,0 +1,203 @@
+"""The persistence schema, written once: two tables, their column types, rows <-> records.
+
+Times are stored as naive UTC (what schema 1 wrote) and come back aware; states and ratings are
+stored as fsrs's integers and come back as fsrs's enums. Only the store uses these rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, State
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from quiz.clock import utc
+from quiz.progress.records import CardProgress, Review
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime, stored naive."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class FsrsCardJson(TypeDecorator[FsrsCard]):
+    """fsrs's card, stored as the JSON of its to_dict()."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: FsrsCard | None, dialect: Dialect) -> str | None:
+        return None if value is None else fsrs_json(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> FsrsCard | None:
+        return None if value is None else FsrsCard.from_dict(json.loads(value))
+
+
+class StateInt(TypeDecorator[State]):
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: State | None, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> State | None:
+        return None if value is None else State(value)
+
+
+class RatingInt(TypeDecorator[Rating]):
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Rating | None, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> Rating | None:
+        return None if value is None else Rating(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CardStateRow(Base):
+    __tablename__ = "card_state"
+
+    card_id: Mapped[str] = mapped_column(String, primary_key=True)
+    fsrs: Mapped[FsrsCard] = mapped_column(FsrsCardJson)
+    due: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    state: Mapped[State] = mapped_column(StateInt)
+    reps: Mapped[int] = mapped_column(Integer)
+    lapses: Mapped[int] = mapped_column(Integer)
+    first_review: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_review: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def record(self) -> CardProgress:
+        return CardProgress(
+            card_id=self.card_id,
+            fsrs=self.fsrs,
+            due=self.due,
+            state=self.state,
+            reps=self.reps,
+            lapses=self.lapses,
+            first_review=self.first_review,
+            last_review=self.last_review,
+        )
+
+    def set(self, card: CardProgress) -> None:
+        """Take every value of `card` (its id stays)."""
+        self.fsrs = card.fsrs
+        self.due = card.due
+        self.state = card.state
+        self.reps = card.reps
+        self.lapses = card.lapses
+        self.first_review = card.first_review
+        self.last_review = card.last_review
+
+
+class ReviewRow(Base):
+    __tablename__ = "review_log"
+    __table_args__ = (UniqueConstraint("card_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[str] = mapped_column(String, index=True)
+    rating: Mapped[Rating] = mapped_column(RatingInt)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    typed_answer: Mapped[str | None] = mapped_column(Text)
+    prediction: Mapped[str | None] = mapped_column(Text)
+    prediction_right: Mapped[bool | None] = mapped_column(Boolean)
+    was_due: Mapped[bool] = mapped_column(Boolean)
+    state_before: Mapped[str | None] = mapped_column(Text)  # JSON of snapshot(), for undo
+    due_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
+
+    @classmethod
+    def of(cls, review: Review) -> ReviewRow:
+        before = review.state_before
+        return cls(
+            card_id=review.card_id,
+            rating=review.rating,
+            reviewed_at=review.reviewed_at,
+            duration_ms=review.duration_ms,
+            typed_answer=review.typed_answer,
+            prediction=review.prediction,
+            prediction_right=review.prediction_right,
+            was_due=review.was_due,
+            state_before=None if before is None else json.dumps(snapshot(before)),
+            due_after=review.due_after,
+            session_id=review.session_id,
+        )
+
+    def record(self) -> Review:
+        before = self.state_before
+        return Review(
+            card_id=self.card_id,
+            rating=self.rating,
+            reviewed_at=self.reviewed_at,
+            duration_ms=self.duration_ms,
+            typed_answer=self.typed_answer,
+            prediction=self.prediction,
+            prediction_right=self.prediction_right,
+            was_due=self.was_due,
+            state_before=None
+            if before is None
+            else from_snapshot(self.card_id, json.loads(before)),
+            due_after=self.due_after,
+            session_id=self.session_id,
+            id=self.id,
+        )
+
+
+def fsrs_json(card: FsrsCard) -> str:
+    return json.dumps(card.to_dict())
+
+
+def snapshot(card: CardProgress) -> dict[str, Any]:
+    """A card state as the review log keeps it for undo, and as export files carry it: the
+    layout schema 1 chose, with the fsrs card as JSON text and times as naive UTC."""
+    return {
+        "fsrs": fsrs_json(card.fsrs),
+        "due": _naive_iso(card.due),
+        "state": int(card.state),
+        "reps": card.reps,
+        "lapses": card.lapses,
+        "first_review": _naive_iso(card.first_review),
+        "last_review": _naive_iso(card.last_review),
+    }
+
+
+def from_snapshot(card_id: str, data: Mapping[str, Any]) -> CardProgress:
+    """The inverse of snapshot(); raises KeyError, TypeError or ValueError on another shape."""
+    return CardProgress(
+        card_id=card_id,
+        fsrs=FsrsCard.from_dict(json.loads(data["fsrs"])),
+        due=_parse(data["due"]),
+        state=State(data["state"]),
+        reps=int(data["reps"]),
+        lapses=int(data["lapses"]),
+        first_review=_parse(data["first_review"]),
+        last_review=_parse(data["last_review"]),
+    )
+
+
+def _naive_iso(dt: datetime) -> str:
+    return utc(dt).replace(tzinfo=None).isoformat()
+
+
+def _parse(text: str) -> datetime:
+    return utc(datetime.fromisoformat(text))
