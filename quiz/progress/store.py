@@ -153,6 +153,12 @@ class Store:
         with self._session() as s:
             return {row.card_id: row.record() for row in s.scalars(select(CardStateRow))}
 
+    def state(self, card_id: str) -> CardProgress | None:
+        """One card's state (None: it has never been graded)."""
+        with self._session() as s:
+            row = s.get(CardStateRow, card_id)
+            return None if row is None else row.record()
+
     def reviews(self, since: datetime | None = None) -> list[Review]:
         """The review log, oldest first (all of it, or from `since` on)."""
         with self._session() as s:
