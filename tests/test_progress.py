@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +22,7 @@ def invoke(*args: str, now: str = NOW, input: str | None = None):  # type: ignor
 
 
 @pytest.fixture
-def reviewed(seed_reviews) -> None:  # type: ignore[no-untyped-def]
+def reviewed(seed_reviews: Callable[..., None]) -> None:
     """Day 1: three new cards, then all three again 15 minutes later; day 3: p-plain is due
     and graded Again. These are the grades of three real sessions (both predictions right),
     written straight through the store: sessions themselves are tested in test_session.py."""

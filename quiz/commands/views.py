@@ -74,4 +74,4 @@ def stats(*, as_json: bool, decks: list[Path] | None) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
-        progress_views.stats_report(common.console(), report)
+        common.console().print(progress_views.stats_report(report))
