@@ -236,10 +236,16 @@ def test_the_store_hands_out_frozen_records_with_aware_times_and_fsrs_enums(
     assert (first.rating, second.rating, second.id) == (Rating.Good, Rating.Easy, review_id)
     assert second.reviewed_at == T0 + timedelta(minutes=10)
     assert second.reviewed_at.tzinfo == timezone.utc
-    assert first.state_before is None
-    assert second.state_before is not None
-    assert second.state_before.due == T0 + timedelta(minutes=10)
-    assert (second.state_before.state, second.state_before.reps) == (State.Learning, 1)
+    # the log keeps the card as it was before each grade: what undo restores
+    log = store.export().reviews
+    assert [entry.review for entry in log] == [first, second]
+    before = log[1].state_before
+    assert log[0].state_before is None and before is not None
+    assert (before.due, before.state, before.reps) == (
+        T0 + timedelta(minutes=10),
+        State.Learning,
+        1,
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         card.reps = 7  # type: ignore[misc]
     assert store.reviews(since=T0 + timedelta(minutes=1)) == [second]
@@ -258,7 +264,9 @@ def test_a_review_input_takes_a_plain_rating_and_a_naive_utc_time() -> None:
 
 
 def test_export_then_import_into_an_empty_store_gives_equal_records(tmp_path: Path) -> None:
-    import dataclasses
+    from dataclasses import replace
+
+    from quiz.progress.records import LoggedReview, Progress
 
     source = Store.open(tmp_path / "a.sqlite3")
     grade(source, "a", 3, T0)
@@ -271,9 +279,12 @@ def test_export_then_import_into_an_empty_store_gives_equal_records(tmp_path: Pa
     assert (added.cards, added.reviews, added.skipped) == (2, 3, 0)
     again = target.export()
     assert again.cards == exported.cards
-    assert [dataclasses.replace(r, id=None) for r in again.reviews] == [
-        dataclasses.replace(r, id=None) for r in exported.reviews
-    ]
+
+    def without_ids(progress: Progress) -> list[LoggedReview]:
+        return [replace(e, review=replace(e.review, id=None)) for e in progress.reviews]
+
+    assert without_ids(again) == without_ids(exported)
+    assert [e.review.id for e in again.reviews] == [1, 2, 3]
     assert target.import_progress(exported).skipped == 3
 
 

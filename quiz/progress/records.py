@@ -48,8 +48,7 @@ class ReviewInput:
 
 @dataclass(frozen=True)
 class Review:
-    """One logged grade. `state_before` is the card as it was before it (None: the card was
-    new), which is what undoing the grade restores."""
+    """One logged grade."""
 
     card_id: str
     rating: Rating
@@ -59,10 +58,18 @@ class Review:
     prediction: str | None
     prediction_right: bool | None
     was_due: bool  # a card with a schedule, graded once it was due
-    state_before: CardProgress | None
     due_after: datetime
     session_id: str | None
     id: int | None = None  # the log's id in this store; None for a review read from a file
+
+
+@dataclass(frozen=True)
+class LoggedReview:
+    """A review as the log keeps it: with the card as it was before the grade (None: the card
+    was new), which is what undoing the grade restores and what an export carries."""
+
+    review: Review
+    state_before: CardProgress | None
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ class Progress:
     """Everything the store holds: what an export writes and an import merges."""
 
     cards: tuple[CardProgress, ...]
-    reviews: tuple[Review, ...]
+    reviews: tuple[LoggedReview, ...]
 
 
 @dataclass(frozen=True)

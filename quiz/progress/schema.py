@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from quiz.clock import utc
-from quiz.progress.records import CardProgress, Review
+from quiz.progress.records import CardProgress, LoggedReview, Review
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -86,18 +86,6 @@ class CardStateRow(Base):
     first_review: Mapped[datetime] = mapped_column(UtcDateTime)
     last_review: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    def record(self) -> CardProgress:
-        return CardProgress(
-            card_id=self.card_id,
-            fsrs=self.fsrs,
-            due=self.due,
-            state=self.state,
-            reps=self.reps,
-            lapses=self.lapses,
-            first_review=self.first_review,
-            last_review=self.last_review,
-        )
-
     def set(self, card: CardProgress) -> None:
         """Take every value of `card` (its id stays)."""
         self.fsrs = card.fsrs
@@ -127,8 +115,8 @@ class ReviewRow(Base):
     session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
 
     @classmethod
-    def of(cls, review: Review) -> ReviewRow:
-        before = review.state_before
+    def of(cls, logged: LoggedReview) -> ReviewRow:
+        review, before = logged.review, logged.state_before
         return cls(
             card_id=review.card_id,
             rating=review.rating,
@@ -143,24 +131,42 @@ class ReviewRow(Base):
             session_id=review.session_id,
         )
 
-    def record(self) -> Review:
-        before = self.state_before
-        return Review(
-            card_id=self.card_id,
-            rating=self.rating,
-            reviewed_at=self.reviewed_at,
-            duration_ms=self.duration_ms,
-            typed_answer=self.typed_answer,
-            prediction=self.prediction,
-            prediction_right=self.prediction_right,
-            was_due=self.was_due,
-            state_before=None
-            if before is None
-            else from_snapshot(self.card_id, json.loads(before)),
-            due_after=self.due_after,
-            session_id=self.session_id,
-            id=self.id,
-        )
+
+def review_record(row: Any) -> Review:
+    """A review_log row (an ORM ReviewRow or a Core row of its columns) as a record."""
+    return Review(
+        card_id=row.card_id,
+        rating=row.rating,
+        reviewed_at=row.reviewed_at,
+        duration_ms=row.duration_ms,
+        typed_answer=row.typed_answer,
+        prediction=row.prediction,
+        prediction_right=row.prediction_right,
+        was_due=row.was_due,
+        due_after=row.due_after,
+        session_id=row.session_id,
+        id=row.id,
+    )
+
+
+def state_before(row: Any) -> CardProgress | None:
+    """The card as a review_log row says it was before that review (None: it was new)."""
+    text = row.state_before
+    return None if text is None else from_snapshot(row.card_id, json.loads(text))
+
+
+def card_record(row: Any) -> CardProgress:
+    """A card_state row (an ORM CardStateRow or a Core row of its columns) as a record."""
+    return CardProgress(
+        card_id=row.card_id,
+        fsrs=row.fsrs,
+        due=row.due,
+        state=row.state,
+        reps=row.reps,
+        lapses=row.lapses,
+        first_review=row.first_review,
+        last_review=row.last_review,
+    )
 
 
 def fsrs_json(card: FsrsCard) -> str:

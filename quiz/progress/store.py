@@ -24,8 +24,21 @@ from sqlalchemy.orm import Session
 from quiz.clock import utc
 from quiz.errors import StoreError
 from quiz.progress.migrations import MIGRATIONS, SCHEMA_VERSION
-from quiz.progress.records import CardProgress, Imported, Progress, Review, ReviewInput
-from quiz.progress.schema import CardStateRow, ReviewRow
+from quiz.progress.records import (
+    CardProgress,
+    Imported,
+    LoggedReview,
+    Progress,
+    Review,
+    ReviewInput,
+)
+from quiz.progress.schema import (
+    CardStateRow,
+    ReviewRow,
+    card_record,
+    review_record,
+    state_before,
+)
 
 __all__ = ["DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "ReviewInput", "Store", "open_default"]
 
@@ -151,21 +164,26 @@ class Store:
     def states(self) -> dict[str, CardProgress]:
         """Every card that has been graded, by card id."""
         with self._session() as s:
-            return {row.card_id: row.record() for row in s.scalars(select(CardStateRow))}
+            rows = s.execute(select(*CardStateRow.__table__.c))
+            return {row.card_id: card_record(row) for row in rows}
 
     def state(self, card_id: str) -> CardProgress | None:
         """One card's state (None: it has never been graded)."""
         with self._session() as s:
             row = s.get(CardStateRow, card_id)
-            return None if row is None else row.record()
+            return None if row is None else card_record(row)
 
     def reviews(self, since: datetime | None = None) -> list[Review]:
         """The review log, oldest first (all of it, or from `since` on)."""
+        return [review_record(row) for row in self._log(since)]
+
+    def _log(self, since: datetime | None = None) -> list[Any]:
+        # Core rows, not ORM objects: a long log reads several times faster.
         with self._session() as s:
-            stmt = select(ReviewRow).order_by(ReviewRow.reviewed_at, ReviewRow.id)
+            stmt = select(*ReviewRow.__table__.c).order_by(ReviewRow.reviewed_at, ReviewRow.id)
             if since is not None:
                 stmt = stmt.where(ReviewRow.reviewed_at >= since)
-            return [row.record() for row in s.scalars(stmt)]
+            return list(s.execute(stmt))
 
     def review_count(self) -> int:
         with self._session() as s:
@@ -184,7 +202,8 @@ class Store:
     def export(self) -> Progress:
         """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time."""
         cards = sorted(self.states().values(), key=lambda c: c.card_id)
-        return Progress(tuple(cards), tuple(self.reviews()))
+        log = (LoggedReview(review_record(row), state_before(row)) for row in self._log())
+        return Progress(tuple(cards), tuple(log))
 
     # -------------------------------------------------------------- writes
 
@@ -199,7 +218,7 @@ class Store:
         at = review.reviewed_at
         with self._session(write=True) as s, s.begin():
             row = s.get(CardStateRow, review.card_id)
-            before = None if row is None else row.record()
+            before = None if row is None else card_record(row)
             card = reschedule(None if before is None else before.fsrs)
             # Two grades of one card within one microsecond only happen with a frozen clock
             # ($SQLAQUIZ_NOW); keep them apart so each stays its own review.
@@ -232,18 +251,20 @@ class Store:
                 s.add(row)
             row.set(after)
             log = ReviewRow.of(
-                Review(
-                    card_id=review.card_id,
-                    rating=review.rating,
-                    reviewed_at=at,
-                    duration_ms=review.duration_ms,
-                    typed_answer=review.typed_answer,
-                    prediction=review.prediction,
-                    prediction_right=review.prediction_right,
-                    was_due=before is not None and before.due <= review.reviewed_at,
+                LoggedReview(
+                    Review(
+                        card_id=review.card_id,
+                        rating=review.rating,
+                        reviewed_at=at,
+                        duration_ms=review.duration_ms,
+                        typed_answer=review.typed_answer,
+                        prediction=review.prediction,
+                        prediction_right=review.prediction_right,
+                        was_due=before is not None and before.due <= review.reviewed_at,
+                        due_after=after.due,
+                        session_id=review.session_id,
+                    ),
                     state_before=before,
-                    due_after=after.due,
-                    session_id=review.session_id,
                 )
             )
             s.add(log)
@@ -257,7 +278,7 @@ class Store:
             log = s.get(ReviewRow, review_id)
             if log is None:
                 return None
-            before = log.record().state_before
+            before = state_before(log)
             row = s.get(CardStateRow, log.card_id)
             if before is None:
                 if row is not None:
@@ -286,13 +307,13 @@ class Store:
         with self._session(write=True) as s, s.begin():
             pairs = s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
             here = {(card_id, at) for card_id, at in pairs}
-            for review in progress.reviews:
-                key = (review.card_id, review.reviewed_at)
+            for logged in progress.reviews:
+                key = (logged.review.card_id, logged.review.reviewed_at)
                 if key in here:
                     skipped += 1
                     continue
                 here.add(key)
-                s.add(ReviewRow.of(review))
+                s.add(ReviewRow.of(logged))
                 reviews += 1
             for card in progress.cards:
                 row = s.get(CardStateRow, card.card_id)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from quiz import __version__
 from quiz.clock import utc
 from quiz.errors import TransferError
-from quiz.progress.records import CardProgress, Progress, Review
+from quiz.progress.records import CardProgress, LoggedReview, Progress, Review
 from quiz.progress.schema import snapshot
 from quiz.progress.store import Store
 
@@ -42,8 +42,8 @@ def card_json(card: CardProgress) -> dict[str, Any]:
     }
 
 
-def review_json(review: Review) -> dict[str, Any]:
-    before = review.state_before
+def review_json(logged: LoggedReview) -> dict[str, Any]:
+    review, before = logged.review, logged.state_before
     return {
         "card_id": review.card_id,
         "rating": int(review.rating),
@@ -159,9 +159,9 @@ class ReviewIn(_Row):
     due_after: datetime
     session_id: str | None = None
 
-    def record(self) -> Review:
+    def record(self) -> LoggedReview:
         before = self.state_before
-        return Review(
+        review = Review(
             card_id=self.card_id,
             rating=Rating(self.rating),
             reviewed_at=utc(self.reviewed_at),
@@ -170,10 +170,10 @@ class ReviewIn(_Row):
             prediction=self.prediction,
             prediction_right=self.prediction_right,
             was_due=self.was_due,
-            state_before=None if before is None else before.record(self.card_id),
             due_after=utc(self.due_after),
             session_id=self.session_id,
         )
+        return LoggedReview(review, None if before is None else before.record(self.card_id))
 
 
 class ExportFile(BaseModel):
