@@ -334,3 +334,23 @@ def test_the_schema_written_once_is_what_the_migrations_build(tmp_path: Path) ->
             }
     finally:
         con.close()
+
+
+def test_an_unreadable_saved_state_is_a_clean_error(tmp_path: Path) -> None:
+    """sqlaquiz 0.1.0 imported any JSON object as a review's state before it."""
+    path = tmp_path / "p.sqlite3"
+    store = Store.open(path)
+    grade(store, "c", 3, T0)
+    review_id = grade(store, "c", 3, T0 + timedelta(minutes=10))
+    con = sqlite3.connect(path)
+    con.execute("UPDATE review_log SET state_before = '{}' WHERE id = ?", (review_id,))
+    con.commit()
+    con.close()
+    message = f"{path}: the card state saved with review 2 of 'c' is unreadable (KeyError: 'fsrs')"
+    with pytest.raises(StoreError) as exported:
+        store.export()
+    assert str(exported.value) == message
+    with pytest.raises(StoreError) as undone:
+        store.undo(review_id)
+    assert str(undone.value) == message
+    assert store.review_count() == 2  # the undo changed nothing

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any
+from enum import IntEnum
+from typing import Any, TypeVar
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, State
@@ -20,6 +21,8 @@ from sqlalchemy.types import TypeDecorator
 
 from quiz.clock import utc
 from quiz.progress.records import CardProgress, LoggedReview, Review
+
+IntEnumT = TypeVar("IntEnumT", bound=IntEnum)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -48,26 +51,21 @@ class FsrsCardJson(TypeDecorator[FsrsCard]):
         return None if value is None else FsrsCard.from_dict(json.loads(value))
 
 
-class StateInt(TypeDecorator[State]):
+class IntEnumColumn(TypeDecorator[IntEnumT]):
+    """One of fsrs's IntEnums (State, Rating), stored as its integer."""
+
     impl = Integer
     cache_ok = True
 
-    def process_bind_param(self, value: State | None, dialect: Dialect) -> int | None:
+    def __init__(self, enum: type[IntEnumT]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: IntEnumT | None, dialect: Dialect) -> int | None:
         return None if value is None else int(value)
 
-    def process_result_value(self, value: int | None, dialect: Dialect) -> State | None:
-        return None if value is None else State(value)
-
-
-class RatingInt(TypeDecorator[Rating]):
-    impl = Integer
-    cache_ok = True
-
-    def process_bind_param(self, value: Rating | None, dialect: Dialect) -> int | None:
-        return None if value is None else int(value)
-
-    def process_result_value(self, value: int | None, dialect: Dialect) -> Rating | None:
-        return None if value is None else Rating(value)
+    def process_result_value(self, value: int | None, dialect: Dialect) -> IntEnumT | None:
+        return None if value is None else self.enum(value)
 
 
 class Base(DeclarativeBase):
@@ -80,7 +78,7 @@ class CardStateRow(Base):
     card_id: Mapped[str] = mapped_column(String, primary_key=True)
     fsrs: Mapped[FsrsCard] = mapped_column(FsrsCardJson)
     due: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
-    state: Mapped[State] = mapped_column(StateInt)
+    state: Mapped[State] = mapped_column(IntEnumColumn(State))
     reps: Mapped[int] = mapped_column(Integer)
     lapses: Mapped[int] = mapped_column(Integer)
     first_review: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -103,7 +101,7 @@ class ReviewRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     card_id: Mapped[str] = mapped_column(String, index=True)
-    rating: Mapped[Rating] = mapped_column(RatingInt)
+    rating: Mapped[Rating] = mapped_column(IntEnumColumn(Rating))
     reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     typed_answer: Mapped[str | None] = mapped_column(Text)

@@ -202,8 +202,18 @@ class Store:
     def export(self) -> Progress:
         """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time."""
         cards = sorted(self.states().values(), key=lambda c: c.card_id)
-        log = (LoggedReview(review_record(row), state_before(row)) for row in self._log())
+        log = (LoggedReview(review_record(row), self._before(row)) for row in self._log())
         return Progress(tuple(cards), tuple(log))
+
+    def _before(self, row: Any) -> CardProgress | None:
+        # sqlaquiz 0.1.0 imported any JSON object here; one it cannot read is an error, not a crash
+        try:
+            return state_before(row)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(
+                f"{self.path}: the card state saved with review {row.id} of {row.card_id!r} "
+                f"is unreadable ({type(exc).__name__}: {exc})"
+            ) from None
 
     # -------------------------------------------------------------- writes
 
@@ -278,7 +288,7 @@ class Store:
             log = s.get(ReviewRow, review_id)
             if log is None:
                 return None
-            before = state_before(log)
+            before = self._before(log)
             row = s.get(CardStateRow, log.card_id)
             if before is None:
                 if row is not None:
