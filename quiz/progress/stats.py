@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fsrs import Rating, State
 
@@ -15,8 +16,8 @@ from quiz.deck.cards import DIFFICULTIES, Card, Library
 from quiz.progress.records import CardProgress, Review
 from quiz.review import scheduler
 
-if TYPE_CHECKING:
-    from quiz.progress.store import Store
+# Every graded card's state by card id, as Store.states() returns it.
+States = Mapping[str, CardProgress]
 
 STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
 
@@ -47,14 +48,9 @@ class CardRow:
         }
 
 
-def _states(store: Store | None) -> dict[str, CardProgress]:
-    return store.states() if store is not None else {}
-
-
-def card_rows(cards: list[Card], store: Store | None, now: datetime | None = None) -> list[CardRow]:
+def card_rows(cards: list[Card], states: States, now: datetime | None = None) -> list[CardRow]:
     """One row per card, new cards included."""
     now = now or current_time()
-    states = _states(store)
     sched = scheduler.make_scheduler(fuzz=False)
     rows = []
     for card in cards:
@@ -126,9 +122,9 @@ class TopicSummary:
 
 
 def topic_summary(
-    library: Library, store: Store | None, now: datetime | None = None
+    library: Library, states: States, now: datetime | None = None
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, store, now)
+    rows = card_rows(library.cards, states, now)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
@@ -191,12 +187,12 @@ def _local_day(dt: datetime) -> date:
     return utc(dt).astimezone().date()
 
 
-def stats(library: Library, store: Store | None, now: datetime | None = None) -> Stats:
+def stats(
+    library: Library, states: States, reviews: Sequence[Review], now: datetime | None = None
+) -> Stats:
     """Statistics over every review logged, and the schedule of the cards in the decks."""
     now = now or current_time()
     today = _local_day(now)
-    reviews: list[Review] = store.reviews() if store is not None else []
-    states = _states(store)
 
     per_day_count = Counter(_local_day(r.reviewed_at) for r in reviews)
     per_day = [

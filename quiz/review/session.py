@@ -124,7 +124,8 @@ class ReviewSession:
         self.console.print(card_view.question(card, self.queue.position))
         if self.queue.index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
-        flow = self._predict(turn) if card.challenge and card.example else self._answer(turn)
+        challenge = card.challenge is not None and bool(card.example)
+        flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
             return flow
         self.console.print(card_view.answer(card))
