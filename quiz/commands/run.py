@@ -72,7 +72,8 @@ def run_and_report(
         )
         return 0 if not failures else 1
     if edited_result is None:
-        render.run_report(console, result, source, failures, expected=_expected(card), title=name)
+        expected = _expected(card, result.database)
+        render.run_report(console, result, source, failures, expected=expected, title=name)
         return 0 if not failures else 1
     assert edited is not None
     console.print(render.Text("Your edited version:", style="bold"))
@@ -85,8 +86,9 @@ def run_and_report(
     return 0 if edited_result.ok else ChecksFailed.exit_code
 
 
-def _expected(card: Card | None) -> str | None:
-    return card.expect.raises if card is not None and card.expect is not None else None
+def _expected(card: Card | None, database: str) -> str | None:
+    """The exception the card says a run on `database` raises, if any."""
+    return card.expect_for(database).raises if card is not None else None
 
 
 def _plain_failures(result: RunResult) -> list[str]:
@@ -101,9 +103,9 @@ def run_on_both(
     """`--db both`: the example on SQLite and on PostgreSQL, compared cell by cell."""
     results: dict[str, RunResult] = {}
     filename = f"{label}.py" if card else label
-    for name in DATABASES:
-        with common.database(name) as db, Runner(timeout=timeout, database=db) as runner:
-            results[name] = runner.run(source, filename=filename)
+    for database in DATABASES:
+        with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+            results[database] = runner.run(source, filename=filename)
     failures = {
         name: check(card, result).failures if card is not None else _plain_failures(result)
         for name, result in results.items()
