@@ -13,7 +13,8 @@ from quiz.deck.loader import load_library
 from quiz.sandbox.client import RunResult
 
 LIBRARY = load_library(check_syntax=True)
-RUNNABLE = [c for c in LIBRARY.cards if c.example]
+# the suite runs examples on SQLite; a card written for PostgreSQL alone is proven there
+RUNNABLE = [c for c in LIBRARY.cards if c.example and c.runs_on("sqlite")]
 
 
 def test_bundled_decks_have_no_problems() -> None:
