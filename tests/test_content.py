@@ -10,7 +10,7 @@ import sqlalchemy
 from quiz.deck.cards import Card
 from quiz.deck.checks import check
 from quiz.deck.loader import load_library
-from quiz.sandbox.client import Runner
+from quiz.sandbox.client import RunResult
 
 LIBRARY = load_library(check_syntax=True)
 RUNNABLE = [c for c in LIBRARY.cards if c.example]
@@ -18,13 +18,6 @@ RUNNABLE = [c for c in LIBRARY.cards if c.example]
 
 def test_bundled_decks_have_no_problems() -> None:
     assert [str(p) for p in LIBRARY.problems] == []
-
-
-@pytest.fixture(scope="module")
-def all_results(runner: Runner) -> dict[str, object]:
-    """Run every example once, spread over all cores."""
-    results = runner.run_many([(c.example or "", f"{c.id}.py") for c in RUNNABLE])
-    return dict(zip([c.id for c in RUNNABLE], results, strict=True))
 
 
 # The deck is verified on SQLAlchemy 2.1, which needs Python >= 3.11. On Python 3.10 pip
@@ -40,10 +33,10 @@ SQLALCHEMY_2_1 = tuple(int(p) for p in sqlalchemy.__version__.split(".")[:2]) >=
 
 
 @pytest.mark.parametrize("card", RUNNABLE, ids=lambda c: c.id)
-def test_card_claims_hold(card: Card, all_results: dict) -> None:  # type: ignore[type-arg]
+def test_card_claims_hold(card: Card, bundled_results: dict[str, RunResult]) -> None:
     if card.id in SHOWS_2_1_ONLY and not SQLALCHEMY_2_1:
         pytest.skip(f"shows SQLAlchemy 2.1 behaviour; this is {sqlalchemy.__version__}")
-    verdict = check(card, all_results[card.id])
+    verdict = check(card, bundled_results[card.id])
     assert verdict.failures == []
 
 
