@@ -10,7 +10,7 @@ import sqlalchemy
 from quiz.deck.cards import Card
 from quiz.deck.checks import check
 from quiz.deck.loader import load_library
-from quiz.sandbox.client import RunResult
+from quiz.sandbox.client import Runner, RunResult
 
 LIBRARY = load_library(check_syntax=True)
 RUNNABLE = [c for c in LIBRARY.cards if c.example]
@@ -32,11 +32,29 @@ SHOWS_2_1_ONLY = {
 SQLALCHEMY_2_1 = tuple(int(p) for p in sqlalchemy.__version__.split(".")[:2]) >= (2, 1)
 
 
-@pytest.mark.parametrize("card", RUNNABLE, ids=lambda c: c.id)
+@pytest.mark.parametrize("card", [c for c in RUNNABLE if c.runs_on("sqlite")], ids=lambda c: c.id)
 def test_card_claims_hold(card: Card, bundled_results: dict[str, RunResult]) -> None:
     if card.id in SHOWS_2_1_ONLY and not SQLALCHEMY_2_1:
         pytest.skip(f"shows SQLAlchemy 2.1 behaviour; this is {sqlalchemy.__version__}")
     verdict = check(card, bundled_results[card.id])
+    assert verdict.failures == []
+
+
+ON_POSTGRESQL = [c for c in RUNNABLE if c.runs_on("postgresql")]
+
+
+@pytest.fixture(scope="module")
+def postgresql_results(pg_runner: Runner) -> dict[str, RunResult]:
+    """Every bundled example that lists postgresql, run once, each on a fresh database."""
+    results = pg_runner.run_many([(c.example or "", f"{c.id}.py") for c in ON_POSTGRESQL])
+    return {c.id: r for c, r in zip(ON_POSTGRESQL, results, strict=True)}
+
+
+@pytest.mark.parametrize("card", ON_POSTGRESQL, ids=lambda c: c.id)
+def test_card_claims_hold_on_postgresql(
+    card: Card, postgresql_results: dict[str, RunResult]
+) -> None:
+    verdict = check(card, postgresql_results[card.id])
     assert verdict.failures == []
 
 
