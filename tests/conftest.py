@@ -37,8 +37,7 @@ def runner() -> Iterator[Runner]:
 
 @pytest.fixture(scope="session")
 def bundled_examples() -> dict[str, str]:
-    """Every bundled example that runs on SQLite, by card id (a card that lists only
-    postgresql proves nothing on SQLite; the PostgreSQL tests run those)."""
+    """Every bundled card's example that runs on SQLite, by card id."""
     from quiz.deck.loader import load_library
 
     return {c.id: c.example for c in load_library().cards if c.example and c.runs_on("sqlite")}
@@ -91,3 +90,23 @@ def pg_runner(postgres_url: str) -> Iterator[Runner]:
             yield r
     finally:
         database.close()
+
+
+@pytest.fixture
+def seed_reviews(isolated_home: Path):  # type: ignore[no-untyped-def]
+    """Write review history straight through the store, graded as a session with a frozen
+    clock grades (fuzz off, no time spent): fast, whatever the deck's size."""
+    from quiz.paths import data_dir
+    from quiz.progress.store import DB_NAME, ReviewInput, Store
+    from quiz.review import scheduler
+
+    def seed(*reviews: ReviewInput) -> None:
+        store = Store.open(data_dir() / DB_NAME)
+        fixed = scheduler.make_scheduler(fuzz=False)
+        try:
+            for r in reviews:
+                store.record_review(r, scheduler.rescheduler(fixed, r.rating, r.reviewed_at, 0))
+        finally:
+            store.close()
+
+    return seed

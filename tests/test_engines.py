@@ -200,3 +200,63 @@ def test_a_throwaway_local_server_starts_runs_and_leaves_nothing() -> None:
     finally:
         database.close()
     assert not folder.exists()
+
+
+PG_DECK = """\
+topic:
+  slug: pgonly
+  name: PostgreSQL only
+cards:
+  - id: pg-batched
+    difficulty: medium
+    tags: [insert]
+    databases: [postgresql]
+    question: |
+      How many statements does add_all of five rows send on PostgreSQL?
+    answer: |
+      One batched INSERT.
+
+      **Rule of thumb:** PostgreSQL batches the unit of work's INSERTs.
+    example: |
+{example}
+    expect:
+      cells: {{add_all: 1}}
+    challenge:
+      ask: queries
+      cell: add_all
+      prompt: How many statements does the "add_all" cell send?
+      answer: 1
+"""
+
+
+def _pg_deck(tmp_path: Path) -> Path:
+    example = "\n".join("      " + line if line else "" for line in BATCHED.splitlines())
+    deck = tmp_path / "pg.yaml"
+    deck.write_text(PG_DECK.format(example=example), encoding="utf-8")
+    return deck
+
+
+def test_a_sqlite_session_runs_a_postgresql_only_card_on_postgresql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, postgres_url: str
+) -> None:
+    monkeypatch.setenv("SQLAQUIZ_POSTGRES_URL", postgres_url)
+    deck = _pg_deck(tmp_path)
+    result = cli.invoke(
+        app, ["start", "--deck", str(deck), "--topic", "pgonly", "--cram"], input="1\n3\nq\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "✓ Right. You predicted 1; the 'add_all' cell sent 1 query." in result.stdout
+
+
+def test_without_a_server_a_postgresql_only_card_is_asked_unrun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SQLAQUIZ_POSTGRES_URL", "postgresql://nobody@127.0.0.1:1/none")
+    deck = _pg_deck(tmp_path)
+    result = cli.invoke(
+        app, ["start", "--deck", str(deck), "--topic", "pgonly", "--cram"], input="\n3\nq\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "cannot connect to PostgreSQL at postgresql://nobody@127.0.0.1:1/none" in result.stdout
+    assert "Predict" not in result.stdout  # asked as a question to answer, not a prediction
+    assert "One batched INSERT." in result.stdout

@@ -11,7 +11,7 @@ from rich.console import Console
 from quiz.commands import common
 from quiz.deck.cards import Card
 from quiz.deck.checks import check
-from quiz.editor import edit_in_editor
+from quiz.editor import edit_and_run
 from quiz.errors import ChecksFailed, UsageError
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.engines import DATABASES, default_database
@@ -58,10 +58,22 @@ def run_and_report(
 ) -> int:
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
     name = f"{card.id}.py" if card else Path(label).name
-    edited = edit_in_editor(source, Path(name).stem) if edit else None
+    filename = f"{label}.py" if card else label
+    edited: str | None = None
+    edited_result: RunResult | None = None
     with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
-        result = runner.run(source, filename=f"{label}.py" if card else label)
-        edited_result = runner.run(edited, filename=f"{label}-edited.py") if edited else None
+        if edit:
+            both = edit_and_run(
+                runner,
+                source,
+                name=Path(name).stem,
+                filename=filename,
+                edited_filename=f"{label}-edited.py",
+            )
+            result, edited = both.original, both.edited
+            edited_result = both.result if edited else None  # an emptied file counts as no edit
+        else:
+            result = runner.run(source, filename=filename)
     failures = check(card, result).failures if card is not None else _plain_failures(result)
     if as_json:
         data = render.run_json(card.id if card else None, result, failures)
@@ -72,7 +84,8 @@ def run_and_report(
         )
         return 0 if not failures else 1
     if edited_result is None:
-        render.run_report(console, result, source, failures, expected=_expected(card), title=name)
+        expected = _expected(card, result.database)
+        render.run_report(console, result, source, failures, expected=expected, title=name)
         return 0 if not failures else 1
     assert edited is not None
     console.print(render.Text("Your edited version:", style="bold"))
@@ -85,8 +98,9 @@ def run_and_report(
     return 0 if edited_result.ok else ChecksFailed.exit_code
 
 
-def _expected(card: Card | None) -> str | None:
-    return card.expect.raises if card is not None and card.expect is not None else None
+def _expected(card: Card | None, database: str) -> str | None:
+    """The exception the card says a run on `database` raises, if any."""
+    return card.expect_for(database).raises if card is not None else None
 
 
 def _plain_failures(result: RunResult) -> list[str]:
@@ -101,9 +115,9 @@ def run_on_both(
     """`--db both`: the example on SQLite and on PostgreSQL, compared cell by cell."""
     results: dict[str, RunResult] = {}
     filename = f"{label}.py" if card else label
-    for name in DATABASES:
-        with common.database(name) as db, Runner(timeout=timeout, database=db) as runner:
-            results[name] = runner.run(source, filename=filename)
+    for database in DATABASES:
+        with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+            results[database] = runner.run(source, filename=filename)
     failures = {
         name: check(card, result).failures if card is not None else _plain_failures(result)
         for name, result in results.items()

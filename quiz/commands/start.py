@@ -26,7 +26,7 @@ def start(
     from quiz.review.keys import TerminalInput
     from quiz.review.session import ReviewSession, SessionOptions
     from quiz.sandbox.client import Runner
-    from quiz.sandbox.engines import DATABASES, default_database
+    from quiz.sandbox.engines import DATABASES, default_database, open_database
 
     database = database or default_database()
     if database not in DATABASES:
@@ -55,6 +55,9 @@ def start(
                 TerminalInput(),
                 options,
                 runner=runner,
+                open_runner=lambda name: Runner(
+                    timeout=timeout, database=open_database(name), owns_database=True
+                ),
                 **({"clock": clock} if clock else {}),
             ).run()
     finally:

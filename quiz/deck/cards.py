@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from quiz.errors import UnknownCardError
+from quiz.sandbox.protocol import DATABASE_NAMES, DATABASES, Database
+
+__all__ = ["DATABASES", "DATABASE_NAMES", "DIFFICULTIES", "Card", "Database", "Expect", "Library"]
 
 DIFFICULTIES = ("easy", "medium", "hard")
-Database = Literal["sqlite", "postgresql"]
-DATABASES: tuple[Database, ...] = ("sqlite", "postgresql")
 DEFAULT_DATABASES: tuple[Database, ...] = ("sqlite",)
-DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 STRICT = {"extra": "forbid"}  # pydantic's config for each class: unknown keys are errors

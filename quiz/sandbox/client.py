@@ -142,7 +142,9 @@ class Runner:
         fork: bool | None = None,
         database: engines.Database | None = None,
         sandbox: bool | None = None,
+        owns_database: bool = False,
     ) -> None:
+        self.owns_database = owns_database  # close() closes the database engine too
         # SQLAQUIZ_SANDBOX=off turns Landlock off (to debug an example that needs more access)
         self.sandbox = os.environ.get("SQLAQUIZ_SANDBOX") != "off" if sandbox is None else sandbox
         self.database: engines.Database = database or engines.SQLite()
@@ -218,3 +220,5 @@ class Runner:
             workers, self._all, self._idle = self._all, [], []
         for worker in workers:
             worker.close()
+        if self.owns_database:
+            self.database.close()

@@ -28,8 +28,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from quiz.errors import EngineUnavailable
+from quiz.sandbox.protocol import DATABASES
 
-DATABASES = ("sqlite", "postgresql")
 DEFAULT_ENV = "SQLAQUIZ_DB"  # the learner's default database
 URL_ENV = "SQLAQUIZ_DATABASE_URL"
 ASYNC_URL_ENV = "SQLAQUIZ_ASYNC_DATABASE_URL"

@@ -7,11 +7,15 @@ The client sends a `RunRequest` as one JSON line; the worker answers with one JS
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 DEFAULT_TIMEOUT = 10.0  # seconds an example may run
 DEFAULT_MEMORY_MB = 1024  # what an example may add to the worker's address space
 OUTPUT_LIMIT = 1_000_000  # characters of stdout + stderr kept per run
+
+Database = Literal["sqlite", "postgresql"]
+DATABASES: tuple[Database, ...] = ("sqlite", "postgresql")  # every engine a run can have
+DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}  # as people write them
 
 
 @dataclass(frozen=True)

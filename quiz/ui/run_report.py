@@ -13,6 +13,7 @@ from rich.text import Text
 
 from quiz.deck.cards import Card
 from quiz.sandbox.client import CellResult, RunResult, Statement
+from quiz.sandbox.protocol import DATABASE_NAMES
 from quiz.ui.card_view import code
 from quiz.ui.style import plural
 
@@ -233,9 +234,6 @@ def compare_counts(original: RunResult, edited: RunResult) -> Table:
 
 
 # --------------------------------------------------------------------------- validate
-
-
-DATABASE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def _outcome(cell: CellResult | None, result: RunResult) -> tuple[str, str]:
