@@ -14,7 +14,6 @@ from fsrs import Rating, ReviewLog, Scheduler
 
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
-RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
 
 
 def utc(dt: datetime) -> datetime:

@@ -138,7 +138,7 @@ class ReviewSession:
                 if action == "quit":
                     break
                 if action == "undo":
-                    index = self._undo(queue, index)
+                    index = self._undo(queue)
                     continue
                 index += 1
         except EOFError:
@@ -341,7 +341,7 @@ class ReviewSession:
             f"{' (in this session too, if it is still going then)' if more else ''}[/]"
         )
 
-    def _undo(self, queue: list[str], index: int) -> int:
+    def _undo(self, queue: list[str]) -> int:
         last = self.history.pop()
         if last.review_id is not None:
             self.store.undo(last.review_id)
