@@ -206,6 +206,24 @@ def check_progress(s: Smoke) -> None:
     contains("reset --card", done.stdout, f"reset card {card!r}: 1 reviews removed")
 
 
+def check_platform_dirs(s: Smoke) -> None:
+    """Without $SQLAQUIZ_HOME, progress and the deck cache go where platformdirs says (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return
+    home = s.work / "user"
+    env = {k: v for k, v in s.env.items() if not k.startswith("XDG_") and k != "SQLAQUIZ_HOME"}
+    env["HOME"] = str(home)
+    for args in (["list", "--json"], ["export", "-"]):
+        done = subprocess.run(
+            [SQLAQUIZ, *args], capture_output=True, text=True, cwd=s.work, env=env, timeout=60
+        )
+        s.count += 1
+        equal(f"{' '.join(args)} without $SQLAQUIZ_HOME", (done.returncode, done.stderr), (0, ""))
+    made = sorted(str(p.relative_to(home)) for p in home.rglob("*") if p.is_file())
+    contains("without $SQLAQUIZ_HOME", " ".join(made), ".cache/sqlaquiz/decks-")
+    contains("without $SQLAQUIZ_HOME", " ".join(made), ".local/share/sqlaquiz/progress.sqlite3")
+
+
 def check_plain_conversion(s: Smoke) -> None:
     """quiz/commands/params.py still applies: `list` never builds Typer's pydantic adapters."""
     probe = (
@@ -234,6 +252,7 @@ def main() -> None:
         check_usage_errors(s)
         cards = check_views(s)
         check_plain_conversion(s)
+        check_platform_dirs(s)
         check_run(s, cards, all_cards)
         check_progress(s)
     print(
