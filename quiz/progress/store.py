@@ -110,10 +110,10 @@ class Store:
             )
         store = cls(engine, path)
         if version < target_version:
-            store._migrate(version, target_version)
+            store._migrate(target_version)
         return store
 
-    def _migrate(self, current: int, target: int) -> None:
+    def _migrate(self, target: int) -> None:
         """Apply the missing schema versions in one IMMEDIATE transaction (so two processes
         opening a new file at once cannot both migrate it)."""
         raw = self.engine.raw_connection()
