@@ -29,6 +29,8 @@ SHOWS_2_1_ONLY = {
     "async-lazy-load-selectinload",
     "pooling-pool-class-by-url",
     "query-pagination-offset-vs-keyset",
+    "sql-distinct-on",  # postgresql.distinct_on() and Select.ext() are new in 2.1
+    "sql-string-aggregation",  # FunctionElement.aggregate_order_by() is new in 2.1
 }
 SQLALCHEMY_2_1 = tuple(int(p) for p in sqlalchemy.__version__.split(".")[:2]) >= (2, 1)
 
