@@ -117,6 +117,15 @@ LevelOpt = Annotated[
     ),
 ]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Tag (repeatable).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        metavar="DB",
+        help="sqlite or postgresql (default: $SQLAQUIZ_DB, else sqlite).",
+        show_default=False,
+    ),
+]
 TimeoutOpt = Annotated[
     float, typer.Option("--timeout", metavar="SECONDS", help="Seconds an example may run.", min=0.1)
 ]
@@ -151,6 +160,7 @@ def start(
     ] = 0.9,
     deck: DeckOpt = None,
     timeout: TimeoutOpt = 10.0,
+    db: DbOpt = None,
 ) -> None:
     """Review due and new cards with spaced repetition (FSRS).
 
@@ -169,6 +179,7 @@ def start(
         retention=retention,
         timeout=timeout,
         decks=deck,
+        database=db,
     )
     raise typer.Exit(code)
 
@@ -202,6 +213,18 @@ def run(
     as_json: JsonOpt = False,
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="DB",
+            help="sqlite, postgresql, or both side by side (default: $SQLAQUIZ_DB, else sqlite).",
+            show_default=False,
+        ),
+    ] = None,
+    sql: Annotated[
+        bool, typer.Option("--sql", help="With --db both: every statement of each run too.")
+    ] = False,
 ) -> None:
     """Run a card's example and show what really happened.
 
@@ -212,7 +235,15 @@ def run(
     from quiz.commands import run as command
 
     code = command.run(
-        card_id, file, export=export, edit=edit, as_json=as_json, timeout=timeout, decks=deck
+        card_id,
+        file,
+        export=export,
+        edit=edit,
+        as_json=as_json,
+        timeout=timeout,
+        decks=deck,
+        database=db,
+        show_sql=sql,
     )
     raise typer.Exit(code)
 
@@ -249,6 +280,7 @@ def validate(
     ] = 0,
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """Check decks; with --run, prove every card's claims.
 
@@ -264,6 +296,7 @@ def validate(
         jobs=jobs,
         timeout=timeout,
         decks=deck,
+        database=db,
     )
     raise typer.Exit(code)
 

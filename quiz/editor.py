@@ -1,4 +1,4 @@
-"""Opening the user's editor on a copy of some code and reading back what they saved."""
+"""Editing an example: the user's editor on a copy of the code, then both versions run."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from quiz.errors import UsageError
+from quiz.sandbox.client import Runner, RunResult
 
 
 def edit_in_editor(source: str, name: str) -> str:
@@ -30,3 +32,28 @@ def edit_in_editor(source: str, name: str) -> str:
         if done.returncode != 0:
             raise UsageError(f"the editor {editor!r} exited with status {done.returncode}")
         return path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class EditedRun:
+    """An example and the user's edit of it, both run: what `run --edit` and a session's `e`
+    key show and compare."""
+
+    source: str
+    edited: str
+    original: RunResult
+    result: RunResult  # the edited version's
+
+    @property
+    def unchanged(self) -> bool:
+        return self.edited == self.source
+
+
+def edit_and_run(
+    runner: Runner, source: str, *, name: str, filename: str, edited_filename: str
+) -> EditedRun:
+    """Open `source` in the editor as `name`.py, then run the original and the user's version
+    with the same runner. UsageError when no editor can run."""
+    edited = edit_in_editor(source, name)
+    original = runner.run(source, filename=filename)
+    return EditedRun(source, edited, original, runner.run(edited, filename=edited_filename))

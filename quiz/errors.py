@@ -57,4 +57,10 @@ class TransferError(QuizError):
     exit_code = 6
 
 
+class EngineUnavailable(QuizError):
+    """The database an example should run on cannot be had (no PostgreSQL server or driver)."""
+
+    exit_code = 7
+
+
 EXIT_INTERRUPTED = 130

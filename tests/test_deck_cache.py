@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from quiz.deck.cache import KEEP, load_library_cached
+from quiz.deck.cards import Card, Expect
 from quiz.deck.loader import load_library
 from quiz.paths import cache_dir
 
@@ -153,3 +155,79 @@ def test_a_deck_saved_while_it_loads_is_not_cached_under_its_old_contents(
     assert load_library_cached([path]).get("cached-one").answer == "Two."
     path.write_text(DECK.replace("answer: Two.", "answer: Ten."), encoding="utf-8")
     assert load_library_cached([path]).get("cached-one").answer == "Ten."
+
+
+BOTH = """\
+topic:
+  slug: both
+  name: Both
+cards:
+  - id: both-one
+    difficulty: medium
+    databases: [sqlite, postgresql]
+    question: How many?
+    answer: It depends.
+    example: |
+      # %% setup
+      import os
+      url = os.environ.get("SQLAQUIZ_DATABASE_URL", "sqlite://")
+      # %% count
+      print("hi")
+    expect:
+      cells: {count: 0}
+      raises: KeyError
+      sqlite:
+        cells: {setup: 0}
+      postgresql:
+        stdout: [hi]
+        raises: null
+    challenge:
+      ask: queries
+      cell: count
+      prompt: How many?
+      answer: {sqlite: 0, postgresql: 1}
+"""
+
+
+def test_cards_for_several_databases_come_back_from_the_cache(deck_file) -> None:  # type: ignore[no-untyped-def]
+    extra = [deck_file(BOTH)]
+    load_library_cached(extra)
+    cached = load_library_cached(extra)
+    assert cached == load_library(extra)
+    card = cached.get("both-one")
+    assert card.databases == ("sqlite", "postgresql")
+    assert card.expect_for("sqlite") == Expect(cells={"count": 0, "setup": 0}, raises="KeyError")
+    assert card.expect_for("postgresql") == Expect(cells={"count": 0}, stdout=("hi",))
+    assert (card.answer_for("sqlite"), card.answer_for("postgresql")) == (0, 1)
+
+
+def test_every_card_round_trips_through_json(deck_file) -> None:  # type: ignore[no-untyped-def]
+    cards = load_library([deck_file(BOTH)]).cards
+    assert len(cards) > 60
+    for card in cards:
+        assert Card.from_dict(json.loads(json.dumps(card.to_dict()))) == card
+    both = cards[-1].to_dict()
+    assert both["expect"]["sqlite"] == {"cells": {"setup": 0}, "stdout": []}  # nothing inherited
+    assert both["expect"]["postgresql"] == {"cells": {}, "raises": None, "stdout": ["hi"]}
+
+
+CACHED_PROBE = """
+import sys
+from pathlib import Path
+from quiz.deck.cache import load_library_cached
+card = load_library_cached([Path(sys.argv[1])]).get("both-one")
+print(card.expect_for("postgresql"), card.answer_for("postgresql"))
+print("HEAVY", [m for m in ("pydantic", "yaml") if m in sys.modules])
+"""
+
+
+def test_cards_for_several_databases_load_from_the_cache_without_pydantic(deck_file) -> None:  # type: ignore[no-untyped-def]
+    deck = deck_file(BOTH)
+    load_library_cached([deck])  # warm
+    probe = [sys.executable, "-c", CACHED_PROBE, str(deck)]
+    done = subprocess.run(probe, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines() == [
+        "Expect(queries=None, cells={'count': 0}, raises=None, stdout=('hi',), sqlite=None, "
+        "postgresql=None) 1",
+        "HEAVY []",
+    ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,17 +21,24 @@ def invoke(*args: str, now: str = NOW, input: str | None = None):  # type: ignor
     return cli.invoke(app, list(args), env={"SQLAQUIZ_NOW": now}, input=input)
 
 
-def practise(now: str, *args: str, input: str) -> None:
-    r = invoke("start", "--deck", DECK, "--topic", "practice", *args, input=input, now=now)
-    assert r.exit_code == 0, r.output
-
-
-def review_some() -> None:
+@pytest.fixture
+def reviewed(seed_reviews: Callable[..., None]) -> None:
     """Day 1: three new cards, then all three again 15 minutes later; day 3: p-plain is due
-    and graded Again."""
-    practise(NOW, input="\n3\n2\n3\ny\n3\nq\n")
-    practise("2026-03-02T09:15:00+00:00", input="\n3\n2\n3\ny\n3\nq\n")
-    practise("2026-03-04T10:00:00+00:00", "--limit", "1", input="\n1\nq\n")
+    and graded Again. These are the grades of three real sessions (both predictions right),
+    written straight through the store: sessions themselves are tested in test_session.py."""
+    from quiz.progress.store import ReviewInput
+    from quiz.review.scheduler import Rating
+
+    day1 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+    graded = []
+    for at in (day1, day1 + timedelta(minutes=15)):
+        graded += [
+            ReviewInput("p-plain", Rating.Good, at),
+            ReviewInput("p-count", Rating.Good, at, prediction="2", prediction_right=True),
+            ReviewInput("p-raise", Rating.Good, at, prediction="y", prediction_right=True),
+        ]
+    graded.append(ReviewInput("p-plain", Rating.Again, day1 + timedelta(days=2, hours=1)))
+    seed_reviews(*graded)
 
 
 def stats_json(now: str = "2026-03-04T12:00:00+00:00") -> dict:  # type: ignore[type-arg]
@@ -54,8 +63,8 @@ def test_views_have_an_empty_state() -> None:
     assert all(t["new"] == t["cards"] for t in json.loads(topics.stdout))
 
 
+@pytest.mark.usefixtures("reviewed")
 def test_stats_after_reviews() -> None:
-    review_some()
     data = stats_json()
     assert data["reviews_total"] == 7
     # reviews on 03-02 and 03-04 only: 03-03 breaks the streak
@@ -72,8 +81,8 @@ def test_stats_after_reviews() -> None:
     assert "reviews per day, last 30 days" in shown
 
 
+@pytest.mark.usefixtures("reviewed")
 def test_list_and_topics_show_state() -> None:
-    review_some()
     rows = {
         r["id"]: r
         for r in json.loads(invoke("list", "--json", "--deck", DECK, "--topic", "practice").stdout)
@@ -99,10 +108,10 @@ def test_list_and_topics_show_state() -> None:
     assert practice["by_difficulty"]["easy"]["learning"] == 1
 
 
+@pytest.mark.usefixtures("reviewed")
 def test_export_then_import_into_an_empty_home_gives_identical_stats(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    review_some()
     before = stats_json()
     out = tmp_path / "progress.json"
     assert invoke("export", str(out)).exit_code == 0
@@ -146,8 +155,8 @@ def test_export_never_overwrites_without_force(tmp_path: Path) -> None:
         ),
     ],
 )
+@pytest.mark.usefixtures("reviewed")
 def test_bad_import_file_changes_nothing(tmp_path: Path, content: str, message: str) -> None:
-    review_some()
     before = stats_json()
     bad = tmp_path / "bad.json"
     bad.write_text(content)
@@ -157,8 +166,8 @@ def test_bad_import_file_changes_nothing(tmp_path: Path, content: str, message: 
     assert stats_json() == before
 
 
+@pytest.mark.usefixtures("reviewed")
 def test_reset_asks_writes_a_backup_and_deletes(isolated_home: Path) -> None:
-    review_some()
     declined = invoke("reset", input="n\n")
     assert declined.exit_code == 1
     assert stats_json()["reviews_total"] == 7
@@ -184,8 +193,8 @@ def test_show_card_and_answer() -> None:
     assert 'conn.execute(text("select 2"))' in full.stdout
 
 
+@pytest.mark.usefixtures("reviewed")
 def test_reset_without_an_answer_deletes_nothing() -> None:
-    review_some()
     result = invoke("reset", input="")
     assert result.exit_code == 1
     assert result.stderr.endswith("nothing was deleted (pass --yes to skip the question)\n")

@@ -80,10 +80,14 @@ def test_code_is_lint_and_type_clean() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("database", "runner_fixture"), [("sqlite", "runner"), ("postgresql", "pg_runner")]
+)
+def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(
+    tmp_path: Path, request: pytest.FixtureRequest, database: str, runner_fixture: str
+) -> None:
     from quiz.deck.checks import check
     from quiz.deck.loader import load_deck
-    from quiz.sandbox.client import Runner
 
     section = README.split("## Writing decks", 1)[1]
     deck = re.search(r"```yaml\n(.+?)\n```", section, re.S)
@@ -93,6 +97,8 @@ def test_the_example_deck_in_the_readme_is_valid_and_its_claims_hold(tmp_path: P
     cards, problems = load_deck(path)
     assert problems == []
     (card,) = cards
-    with Runner(timeout=20) as runner:
-        result = runner.run(card.example or "", f"{card.id}.py")
+    assert card.databases == ("sqlite", "postgresql")
+    runner = request.getfixturevalue(runner_fixture)  # pg_runner: skips without a server
+    result = runner.run(card.example or "", f"{card.id}.py")
+    assert result.database == database
     assert check(card, result).failures == []

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from quiz.sandbox.client import Runner
+from quiz.sandbox.protocol import CapturedWarning, NPlusOne
 
 MODELS = textwrap.dedent(
     """
@@ -57,7 +58,7 @@ def test_lazy_loop_is_n_plus_one_and_flagged(runner: Runner) -> None:
     assert lazy.queries == 11
     assert lazy.lazy_loads == 10
     assert {s.relationship for s in lazy.statements if s.load == "lazy"} == {"Author.books"}
-    assert lazy.n_plus_one == [{"relationship": "Author.books", "lazy_loads": 10}]
+    assert lazy.n_plus_one == [NPlusOne("Author.books", 10)]
     # the ten lazy loads share one SQL text with different parameters
     assert [s.similar_to for s in lazy.statements[2:]] == [2] * 9
 
@@ -184,9 +185,7 @@ def test_error_reports_type_message_and_example_line(runner: Runner) -> None:
 
 def test_warnings_are_captured_with_their_line(runner: Runner) -> None:
     result = runner.run("import warnings\n\nwarnings.warn('careful', DeprecationWarning)\n")
-    assert result.cells[0].warnings == [
-        {"category": "DeprecationWarning", "message": "careful", "line": 3}
-    ]
+    assert result.cells[0].warnings == [CapturedWarning("DeprecationWarning", "careful", 3)]
 
 
 def test_no_state_leaks_between_runs(runner: Runner) -> None:
@@ -331,7 +330,7 @@ ESCAPES = [
 def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
 
     pidfile = tmp_path / "pid"
-    with Runner(timeout=1) as r:
+    with Runner(timeout=1, sandbox=False) as r:
         r.run(f"PIDFILE = {str(pidfile)!r}\n" + code)
         assert r.run("print('next')").cells[0].stdout == "next\n"
     pid = int(pidfile.read_text())
@@ -340,7 +339,7 @@ def test_nothing_an_example_starts_outlives_its_run(code: str, tmp_path) -> None
 
 def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_path: Path) -> None:
     note = tmp_path / "cwd"
-    with Runner(timeout=5) as r:
+    with Runner(timeout=5, sandbox=False) as r:
         code = f"import os\nopen({str(note)!r}, 'w').write(os.getcwd())\nos.kill(os.getppid(), 9)\n"
         result = r.run(code)
         assert result.problem() == "the example worker stopped unexpectedly"
@@ -351,8 +350,14 @@ def test_example_that_kills_the_worker_is_reported_and_the_next_run_works(tmp_pa
 
 
 def test_an_example_that_removes_its_temporary_folder_does_not_break_the_next_run() -> None:
-    with Runner(timeout=5) as r:
+    with Runner(timeout=5) as r:  # sandboxed: its temporary folder is its own run folder,
+        # which it may empty but not remove
         result = r.run("import shutil, tempfile\nshutil.rmtree(tempfile.gettempdir())\n")
+        assert result.error is not None and result.error.type == "PermissionError"
+        assert result.crash is None
+        assert r.run("print('next')").cells[0].stdout == "next\n"
+    with Runner(timeout=5, sandbox=False) as r:  # no sandbox: it can remove the worker's folder
+        result = r.run("import os, shutil\nshutil.rmtree(os.path.dirname(os.getcwd()))\n")
         # its own result file went with the folder
         assert result.crash == (
             "the example's results were garbled (did it write to files it does not own?)"
@@ -375,7 +380,7 @@ def test_a_daemon_started_by_an_example_that_kills_the_worker_ends_with_the_runn
         "time.sleep(0.1)\n"
         "os.kill(os.getppid(), 9)\n"
     )
-    with Runner(timeout=5) as r:
+    with Runner(timeout=5, sandbox=False) as r:
         assert r.run(code).problem() == "the example worker stopped unexpectedly"
     daemon = int(pidfile.read_text())
     assert _ends_within(daemon, 2)  # a kill takes effect soon, not at once
@@ -414,7 +419,7 @@ def test_closing_during_a_run_stops_the_example_and_what_it_started(tmp_path) ->
         f"import subprocess, time\np = subprocess.Popen(['sleep', '300'])\n"
         f"open({str(pidfile)!r}, 'w').write(str(p.pid))\ntime.sleep(30)\n"
     )
-    r = Runner(timeout=60)
+    r = Runner(timeout=60, sandbox=False)
     results = []
     thread = threading.Thread(target=lambda: results.append(r.run(code)))
     thread.start()

@@ -92,7 +92,7 @@ def test_with_fuzz_the_interval_on_the_key_is_the_interval_you_get() -> None:
     seen = set()
     for seed in range(20):
         shown = sch.preview(s, card, later, seed=seed)[sch.Rating.Easy]
-        got = sch.rescheduler(s, sch.Rating.Easy, later, seed=seed)(dict(card.to_dict()))
+        got = sch.rescheduler(s, sch.Rating.Easy, later, seed=seed)(card)
         assert sch.utc(got.due) - later == shown
         seen.add(shown)
     assert len(seen) > 1  # the fuzz really varies; the seed only pins it per card

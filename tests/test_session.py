@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -11,9 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
+from quiz.progress.store import ReviewInput
+from quiz.review.scheduler import Rating
 
 DECK = str(Path(__file__).parent / "data" / "practice.yaml")
 NOW = "2026-03-02T09:00:00+00:00"
+AT_NOW = datetime.fromisoformat(NOW)
 cli = CliRunner()
 
 
@@ -83,8 +87,8 @@ def test_schedule_persists_into_the_next_session() -> None:
     assert rows["p-count"]["due"] == "2026-03-10T09:00:00+00:00"
 
 
-def test_nothing_due_says_when_and_mentions_cram() -> None:
-    start(input="\n4\n2\n4\ny\n4\n")
+def test_nothing_due_says_when_and_mentions_cram(seed_reviews: Callable[..., None]) -> None:
+    seed_reviews(*(ReviewInput(c, Rating.Easy, AT_NOW) for c in ("p-plain", "p-count", "p-raise")))
     result = start(input="")
     assert result.exit_code == 0
     assert result.stdout.startswith(
@@ -190,8 +194,10 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
     assert "predictions right" not in result.stdout
 
 
-def test_a_card_that_leaves_the_decks_keeps_its_state_and_is_ignored(tmp_path: Path) -> None:
-    start(input="\n3\nq\n")  # p-plain graded
+def test_a_card_that_leaves_the_decks_keeps_its_state_and_is_ignored(
+    seed_reviews: Callable[..., None],
+) -> None:
+    seed_reviews(ReviewInput("p-plain", Rating.Good, AT_NOW))  # p-plain graded
     result = cli.invoke(app, ["stats", "--json"], env={"SQLAQUIZ_NOW": NOW})  # without the deck
     assert json.loads(result.stdout)["due_today"] == 0  # p-plain is not in the decks now
     listed = cli.invoke(app, ["list", "--json"], env={"SQLAQUIZ_NOW": NOW})

@@ -205,3 +205,152 @@ def test_same_instant_grades_are_kept_apart(tmp_path: Path) -> None:
     times = [r.reviewed_at for r in store.reviews()]
     assert times[1] - times[0] == timedelta(microseconds=1)
     assert store.states()["c"].reps == 2
+
+
+# ------------------------------------------------------------------ records and schema
+
+
+def test_the_store_hands_out_frozen_records_with_aware_times_and_fsrs_enums(
+    tmp_path: Path,
+) -> None:
+    import dataclasses
+
+    from fsrs import Rating, State
+
+    from quiz.progress.records import CardProgress, Review
+
+    store = Store.open(tmp_path / "p.sqlite3")
+    grade(store, "c", 3, T0)
+    review_id = grade(store, "c", 4, T0 + timedelta(minutes=10))
+    card = store.states()["c"]
+    assert isinstance(card, CardProgress)
+    assert (card.state, card.reps, card.lapses) == (State.Review, 2, 0)
+    assert type(card.state) is State
+    assert card.due == T0 + timedelta(days=4, minutes=10)  # Good, then Easy 10 minutes later
+    assert card.due.tzinfo == timezone.utc
+    assert (card.first_review, card.last_review) == (T0, T0 + timedelta(minutes=10))
+    assert card.fsrs.due == card.due and card.fsrs.state == State.Review
+    first, second = store.reviews()
+    assert isinstance(second, Review)
+    assert [type(r.rating) for r in (first, second)] == [Rating, Rating]
+    assert (first.rating, second.rating, second.id) == (Rating.Good, Rating.Easy, review_id)
+    assert second.reviewed_at == T0 + timedelta(minutes=10)
+    assert second.reviewed_at.tzinfo == timezone.utc
+    # the log keeps the card as it was before each grade: what undo restores
+    log = store.export().reviews
+    assert [entry.review for entry in log] == [first, second]
+    before = log[1].state_before
+    assert log[0].state_before is None and before is not None
+    assert (before.due, before.state, before.reps) == (
+        T0 + timedelta(minutes=10),
+        State.Learning,
+        1,
+    )
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        card.reps = 7  # type: ignore[misc]
+    assert store.reviews(since=T0 + timedelta(minutes=1)) == [second]
+    assert store.new_cards_since(T0) == 1
+    assert store.new_cards_since(T0 + timedelta(seconds=1)) == 0
+
+
+def test_a_review_input_takes_a_plain_rating_and_a_naive_utc_time() -> None:
+    from fsrs import Rating
+
+    review = ReviewInput("c", 2, datetime(2026, 5, 1, 8, 0))  # type: ignore[arg-type]
+    assert review.rating is Rating.Hard
+    assert review.reviewed_at == T0
+    with pytest.raises(ValueError, match="5 is not a valid Rating"):
+        ReviewInput("c", 5, T0)  # type: ignore[arg-type]
+
+
+def test_export_then_import_into_an_empty_store_gives_equal_records(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from quiz.progress.records import LoggedReview, Progress
+
+    source = Store.open(tmp_path / "a.sqlite3")
+    grade(source, "a", 3, T0)
+    grade(source, "a", 1, T0 + timedelta(minutes=10))
+    grade(source, "b", 4, T0 + timedelta(minutes=11))
+    exported = source.export()
+    assert [c.card_id for c in exported.cards] == ["a", "b"]
+    target = Store.open(tmp_path / "b.sqlite3")
+    added = target.import_progress(exported)
+    assert (added.cards, added.reviews, added.skipped) == (2, 3, 0)
+    again = target.export()
+    assert again.cards == exported.cards
+
+    def without_ids(progress: Progress) -> list[LoggedReview]:
+        return [replace(e, review=replace(e.review, id=None)) for e in progress.reviews]
+
+    assert without_ids(again) == without_ids(exported)
+    assert [e.review.id for e in again.reviews] == [1, 2, 3]
+    assert target.import_progress(exported).skipped == 3
+
+
+def test_the_schema_written_once_is_what_the_migrations_build(tmp_path: Path) -> None:
+    """quiz/progress/schema.py describes the tables; the frozen migrations must build exactly
+    those columns, types, keys and indexes."""
+    from sqlalchemy import UniqueConstraint
+    from sqlalchemy.dialects import sqlite
+
+    from quiz.progress.schema import Base
+
+    path = tmp_path / "p.sqlite3"
+    Store.open(path).close()
+    con = sqlite3.connect(path)
+    try:
+        assert {t.name for t in Base.metadata.sorted_tables} == {
+            name for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+        for table in Base.metadata.sorted_tables:
+            built = {
+                name: (kind, bool(notnull), bool(pk))
+                for _, name, kind, notnull, _, pk in con.execute(f"PRAGMA table_info({table.name})")
+            }
+            described = {
+                c.name: (
+                    c.type.compile(dialect=sqlite.dialect()),
+                    # SQLite reports a PRIMARY KEY column as nullable unless it says NOT NULL
+                    not c.nullable and not c.primary_key,
+                    c.primary_key,
+                )
+                for c in table.columns
+            }
+            assert built == described, table.name
+            indexes = {row[1]: row for row in con.execute(f"PRAGMA index_list({table.name})")}
+            assert {n for n, row in indexes.items() if row[3] == "c"} == {
+                ix.name for ix in table.indexes
+            }
+            uniques = {
+                tuple(col for _, _, col in con.execute(f"PRAGMA index_info({n})"))
+                for n, row in indexes.items()
+                if row[3] == "u"
+            }
+            assert uniques == {
+                tuple(c.name for c in u.columns)
+                for u in table.constraints
+                if isinstance(u, UniqueConstraint)
+            }
+    finally:
+        con.close()
+
+
+def test_an_unreadable_saved_state_is_a_clean_error(tmp_path: Path) -> None:
+    """sqlaquiz 0.1.0 imported any JSON object as a review's state before it."""
+    path = tmp_path / "p.sqlite3"
+    store = Store.open(path)
+    grade(store, "c", 3, T0)
+    review_id = grade(store, "c", 3, T0 + timedelta(minutes=10))
+    con = sqlite3.connect(path)
+    con.execute("UPDATE review_log SET state_before = '{}' WHERE id = ?", (review_id,))
+    con.commit()
+    con.close()
+    message = f"{path}: the card state saved with review 2 of 'c' is unreadable (KeyError: 'fsrs')"
+    with pytest.raises(StoreError) as exported:
+        store.export()
+    assert str(exported.value) == message
+    with pytest.raises(StoreError) as undone:
+        store.undo(review_id)
+    assert str(undone.value) == message
+    assert store.review_count() == 2  # the undo changed nothing

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from quiz.deck.cards import Card, Library
     from quiz.progress.store import Store
+    from quiz.sandbox.engines import Database
 
 
 def labelled(label: str, style: str, message: str) -> Any:
@@ -78,3 +79,28 @@ def existing_store() -> Iterator[Store | None]:
     finally:
         if store is not None:
             store.close()
+
+
+@contextmanager
+def database(name: str) -> Iterator[Database]:
+    """The engine that provisions each run's database; a throwaway server stops on exit."""
+    from quiz.sandbox.engines import open_database
+
+    engine = open_database(name)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def check_runs_on(card: Card, database: str) -> None:
+    """A card runs only on the databases it lists; one line saying so otherwise."""
+    from quiz.errors import UsageError
+
+    wanted = ("sqlite", "postgresql") if database == "both" else (database,)
+    missing = [name for name in wanted if name not in card.databases]
+    if missing:
+        listed = ", ".join(card.databases)
+        raise UsageError(
+            f"card {card.id!r} does not run on {' or '.join(missing)} (it lists: {listed})"
+        )

@@ -19,7 +19,7 @@ def export(file: Path, *, force: bool) -> None:
 
     store = open_default()
     try:
-        data = transfer.export_data(store)
+        data = transfer.to_json(store.export())
     finally:
         store.close()
     if str(file) == "-":
@@ -39,10 +39,10 @@ def import_(file: Path) -> None:
     from quiz.progress.store import open_default
     from quiz.ui.style import plural
 
-    data = transfer.read_file(file)
+    progress = transfer.read_file(file)
     store = open_default()
     try:
-        added = transfer.import_data(store, data)
+        added = store.import_progress(progress)
     finally:
         store.close()
     common.console().print(

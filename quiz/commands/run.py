@@ -11,9 +11,11 @@ from rich.console import Console
 from quiz.commands import common
 from quiz.deck.cards import Card
 from quiz.deck.checks import check
-from quiz.editor import edit_in_editor
+from quiz.editor import edit_and_run
 from quiz.errors import ChecksFailed, UsageError
 from quiz.sandbox.client import Runner, RunResult
+from quiz.sandbox.engines import DATABASES, default_database
+from quiz.ui import card_view
 from quiz.ui import run_report as render
 
 
@@ -52,13 +54,26 @@ def run_and_report(
     timeout: float,
     as_json: bool,
     edit: bool,
+    database: str = "sqlite",
 ) -> int:
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
     name = f"{card.id}.py" if card else Path(label).name
-    edited = edit_in_editor(source, Path(name).stem) if edit else None
-    with Runner(timeout=timeout) as runner:
-        result = runner.run(source, filename=f"{label}.py" if card else label)
-        edited_result = runner.run(edited, filename=f"{label}-edited.py") if edited else None
+    filename = f"{label}.py" if card else label
+    edited: str | None = None
+    edited_result: RunResult | None = None
+    with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+        if edit:
+            both = edit_and_run(
+                runner,
+                source,
+                name=Path(name).stem,
+                filename=filename,
+                edited_filename=f"{label}-edited.py",
+            )
+            result, edited = both.original, both.edited
+            edited_result = both.result if edited else None  # an emptied file counts as no edit
+        else:
+            result = runner.run(source, filename=filename)
     failures = check(card, result).failures if card is not None else _plain_failures(result)
     if as_json:
         data = render.run_json(card.id if card else None, result, failures)
@@ -69,7 +84,8 @@ def run_and_report(
         )
         return 0 if not failures else 1
     if edited_result is None:
-        render.run_report(console, result, source, failures, expected=_expected(card), title=name)
+        expected = _expected(card, result.database)
+        render.run_report(console, result, source, failures, expected=expected, title=name)
         return 0 if not failures else 1
     assert edited is not None
     console.print(render.Text("Your edited version:", style="bold"))
@@ -82,13 +98,52 @@ def run_and_report(
     return 0 if edited_result.ok else ChecksFailed.exit_code
 
 
-def _expected(card: Card | None) -> str | None:
-    return card.expect.raises if card is not None and card.expect is not None else None
+def _expected(card: Card | None, database: str) -> str | None:
+    """The exception the card says a run on `database` raises, if any."""
+    return card.expect_for(database).raises if card is not None else None
 
 
 def _plain_failures(result: RunResult) -> list[str]:
     problem = result.problem()
     return [problem] if problem else []
+
+
+def run_on_both(
+    console: Console, source: str, label: str, card: Card | None, *, timeout: float,
+    as_json: bool, show_sql: bool,
+) -> int:  # fmt: skip
+    """`--db both`: the example on SQLite and on PostgreSQL, compared cell by cell."""
+    results: dict[str, RunResult] = {}
+    filename = f"{label}.py" if card else label
+    for database in DATABASES:
+        with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+            results[database] = runner.run(source, filename=filename)
+    failures = {
+        name: check(card, result).failures if card is not None else _plain_failures(result)
+        for name, result in results.items()
+    }
+    ok = not any(failures.values())
+    if as_json:
+        data = {
+            "card": card.id if card else None,
+            "databases": {
+                name: render.run_json(card.id if card else None, result, failures[name])
+                for name, result in results.items()
+            },
+        }
+        console.print(
+            json.dumps(data, indent=2), markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
+        return 0 if ok else ChecksFailed.exit_code
+    title = f"{card.id}.py" if card else Path(label).name
+    if show_sql:
+        for name, result in results.items():
+            console.print(render.Text(f"On {render.DATABASE_NAMES[name]}:", style="bold"))
+            render.run_report(console, result, None, failures[name], title=title)
+    else:
+        console.print(card_view.code(source, title=title))
+    console.print(render.compare_databases(results, failures))
+    return 0 if ok else ChecksFailed.exit_code
 
 
 def run(
@@ -100,10 +155,17 @@ def run(
     as_json: bool,
     timeout: float,
     decks: list[Path] | None,
+    database: str | None = None,
+    show_sql: bool = False,
 ) -> int:
     """The `run` command; returns its exit code."""
     if (card_id is None) == (file is None):
         raise UsageError("give a CARD_ID or --file PATH (one of them)")
+    database = database or default_database()
+    if database not in (*DATABASES, "both"):
+        raise UsageError(f"--db {database!r}: use sqlite, postgresql or both")
+    if database == "both" and edit:
+        raise UsageError("--edit runs on one database: use --db sqlite or --db postgresql")
     console = common.console()
     if file is not None:
         source, label, card = read_script(file), str(file), None
@@ -114,4 +176,13 @@ def run(
     if export:
         typer.echo(export_script(card, source) if card else source, nl=False)
         return 0
-    return run_and_report(console, source, label, card, timeout=timeout, as_json=as_json, edit=edit)
+    if card is not None:
+        common.check_runs_on(card, database)
+    if database == "both":
+        return run_on_both(
+            console, source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql
+        )
+    return run_and_report(
+        console, source, label, card, timeout=timeout, as_json=as_json, edit=edit,
+        database=database,
+    )  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from quiz.commands import common
+from quiz.errors import UsageError
 
 
 def start(
@@ -18,11 +19,18 @@ def start(
     retention: float,
     timeout: float,
     decks: list[Path] | None,
+    database: str | None = None,
 ) -> int:
     """Run the session; return its exit code."""
     from quiz.progress.store import open_default
     from quiz.review.keys import TerminalInput
     from quiz.review.session import ReviewSession, SessionOptions
+    from quiz.sandbox.client import Runner
+    from quiz.sandbox.engines import DATABASES, default_database, open_database
+
+    database = database or default_database()
+    if database not in DATABASES:
+        raise UsageError(f"--db {database!r}: use sqlite or postgresql")
 
     cards = common.select(common.library(decks), topics, levels, tags)
     clock = common.clock()
@@ -36,13 +44,21 @@ def start(
     )
     store = open_default()
     try:
-        return ReviewSession(
-            cards,
-            store,
-            common.console(),
-            TerminalInput(),
-            options,
-            **({"clock": clock} if clock else {}),
-        ).run()
+        with (
+            common.database(database) as db,
+            Runner(timeout=timeout, database=db) as runner,
+        ):
+            return ReviewSession(
+                cards,
+                store,
+                common.console(),
+                TerminalInput(),
+                options,
+                runner=runner,
+                open_runner=lambda name: Runner(
+                    timeout=timeout, database=open_database(name), owns_database=True
+                ),
+                **({"clock": clock} if clock else {}),
+            ).run()
     finally:
         store.close()

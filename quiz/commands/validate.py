@@ -11,8 +11,9 @@ from rich.text import Text
 from quiz.commands import common
 from quiz.deck.cards import Card, Library
 from quiz.deck.checks import check
-from quiz.errors import ChecksFailed, DeckError
+from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.sandbox.client import Runner, RunResult
+from quiz.sandbox.engines import DATABASES, default_database
 from quiz.ui import run_report as render
 from quiz.ui.style import plural
 
@@ -25,6 +26,7 @@ def validate_command(
     jobs: int,
     timeout: float,
     decks: list[Path] | None,
+    database: str | None = None,
 ) -> int:
     """Load what to check (the given paths, else the bundled decks and the user's), then check."""
     from quiz.deck.loader import load_library
@@ -42,6 +44,7 @@ def validate_command(
         card_ids=card_ids,
         jobs=jobs or (os.cpu_count() or 1),
         timeout=timeout,
+        database=database or default_database(),
     )
 
 
@@ -54,6 +57,7 @@ def validate(
     card_ids: list[str],
     jobs: int,
     timeout: float,
+    database: str = "sqlite",
 ) -> int:
     """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
     for problem in library.problems:
@@ -68,8 +72,14 @@ def validate(
             f"[{'green' if ok else 'red'}]{'✓' if ok else '✗'}[/] {summary}", highlight=False
         )
         return DeckError.exit_code if library.problems else 0
-    runnable = [c for c in cards if c.example]
-    with Runner(timeout=timeout, workers=jobs) as runner:
+    if database not in DATABASES:
+        raise UsageError(f"--db {database!r}: use sqlite or postgresql")
+    runnable = [c for c in cards if c.example and database in c.databases]
+    elsewhere = sum(1 for c in cards if c.example and database not in c.databases)
+    with (
+        common.database(database) as db,
+        Runner(timeout=timeout, workers=jobs, database=db) as runner,
+    ):
         results = runner.run_many([(c.example or "", f"{c.id}.py") for c in runnable])
     by_id = dict(zip([c.id for c in runnable], results, strict=True))
     rows: list[tuple[Card, RunResult | None, list[str]]] = []
@@ -83,9 +93,11 @@ def validate(
     problems = len(library.problems)
     ok = not failed and not problems
     mark = "[green]✓[/]" if ok else "[red]✗[/]"
+    where = render.DATABASE_NAMES[database]
+    not_here = f" ({plural(elsewhere, 'card')} not for {where})" if elsewhere else ""
     console.print(
-        f"{mark} {plural(len(runnable), 'example')} run, {failed} failed, "
-        f"{plural(problems, 'deck problem')}",
+        f"{mark} {plural(len(runnable), 'example')} run on {where}, {failed} failed, "
+        f"{plural(problems, 'deck problem')}{not_here}",
         highlight=False,
     )
     if problems:

@@ -24,7 +24,8 @@ def list_cards(
 
     cards = common.select(common.library(decks), topics, levels, tags)
     with common.existing_store() as store:
-        rows = stats.card_rows(cards, store)
+        states = store.states() if store is not None else {}
+    rows = stats.card_rows(cards, states)
     if due:
         rows = [r for r in rows if r.is_due]
     if as_json:
@@ -42,7 +43,8 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
 
     loaded = common.library(decks)
     with common.existing_store() as store:
-        summary = stats.topic_summary(loaded, store)
+        states = store.states() if store is not None else {}
+    summary = stats.topic_summary(loaded, states)
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:
@@ -70,8 +72,10 @@ def stats(*, as_json: bool, decks: list[Path] | None) -> None:
 
     loaded = common.library(decks)
     with common.existing_store() as store:
-        report = statistics.stats(loaded, store)
+        states = store.states() if store is not None else {}
+        reviews = store.reviews() if store is not None else []
+    report = statistics.stats(loaded, states, reviews)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
-        progress_views.stats_report(common.console(), report)
+        common.console().print(progress_views.stats_report(report))

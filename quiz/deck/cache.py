@@ -17,13 +17,12 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from quiz import __version__
-from quiz.deck.cards import Card, Challenge, Expect, Library, Problem
+from quiz.deck.cards import Card, Library, Problem
 from quiz.paths import bundled_content_dir, cache_dir, deck_files, deck_sources
 
-FORMAT = 1
+FORMAT = 2  # 2: databases, per-database expectations and answers
 KEEP = 8  # cached libraries kept (one per set of decks: --deck, $SQLAQUIZ_DECKS)
 
 
@@ -48,8 +47,10 @@ def load_library_cached(extra: list[Path]) -> Library:
 def _key(extra: list[Path]) -> str:
     digest = hashlib.sha256(f"sqlaquiz {__version__} cache {FORMAT}\n".encode())
     code = Path(__file__).parent
-    # the code that loads and validates decks: this package and the cell splitter it uses
-    for module in [*sorted(code.glob("*.py")), code.parent / "sandbox" / "cells.py"]:
+    # the code that loads and validates decks: this package, the cell splitter it uses and
+    # the names of the URL variables an example reads
+    sandbox = code.parent / "sandbox"
+    for module in [*sorted(code.glob("*.py")), sandbox / "cells.py", sandbox / "engines.py"]:
         stat = module.stat()
         digest.update(f"code {module.name} {stat.st_mtime_ns} {stat.st_size}\n".encode())
     files, missing = deck_sources(extra)
@@ -71,7 +72,7 @@ def _read(path: Path, key: str) -> Library | None:
         if data.get("key") != key:
             return None
         return Library(
-            cards=[_card(c) for c in data["cards"]],
+            cards=[Card.from_dict(c) for c in data["cards"]],
             problems=[Problem(**{**p, "path": Path(p["path"])}) for p in data["problems"]],
             topics=dict(data["topics"]),
         )
@@ -79,23 +80,10 @@ def _read(path: Path, key: str) -> Library | None:
         return None
 
 
-def _card(data: dict[str, Any]) -> Card:
-    expect, challenge = data["expect"], data["challenge"]
-    return Card(
-        **{
-            **data,
-            "tags": tuple(data["tags"]),
-            "source": Path(data["source"]),
-            "expect": Expect(**{**expect, "stdout": tuple(expect["stdout"])}) if expect else None,
-            "challenge": Challenge(**challenge) if challenge else None,
-        }
-    )
-
-
 def _write(folder: Path, path: Path, key: str, library: Library) -> None:
     data = {
         "key": key,
-        "cards": [asdict(card) for card in library.cards],
+        "cards": [card.to_dict() for card in library.cards],
         "problems": [asdict(problem) for problem in library.problems],
         "topics": library.topics,
     }
@@ -104,7 +92,7 @@ def _write(folder: Path, path: Path, key: str, library: Library) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=folder, prefix=".decks-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, default=str)
+            json.dump(data, out, default=str)  # default: the problems' paths
         os.replace(temp, path)  # whole or not at all, also with two sqlaquiz running
         temp = None
         old = sorted(folder.glob("decks-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)

@@ -1,59 +1,233 @@
-"""What a loaded card is: plain, immutable values that every other module works with.
+"""What a card is: the one schema of a deck's cards, as plain immutable dataclasses.
 
-Validation lives in `quiz.deck` (YAML + pydantic); these types do not need pydantic, so a
-command that reads cards from the deck cache never imports it.
+These classes are both what every other module works with and what `quiz.deck.loader`
+validates a deck against (a pydantic `TypeAdapter` over `Card`). They never import pydantic:
+the field limits are `Annotated` metadata that pydantic reads when the loader builds its
+schema, so a command that reads cards from the deck cache stays free of pydantic. Rules that
+span fields (answers per database, cell names, the database declaration) are in `rules`.
 """
 
+from __future__ import annotations
+
 import difflib
-from dataclasses import dataclass, field
+import enum
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from quiz.errors import UnknownCardError
+from quiz.sandbox.protocol import DATABASE_NAMES, DATABASES, Database
+
+__all__ = ["DATABASES", "DATABASE_NAMES", "DIFFICULTIES", "Card", "Database", "Expect", "Library"]
 
 DIFFICULTIES = ("easy", "medium", "hard")
+DEFAULT_DATABASES: tuple[Database, ...] = ("sqlite",)
+SLUG = r"^[a-z0-9][a-z0-9-]*$"
+
+STRICT = {"extra": "forbid"}  # pydantic's config for each class: unknown keys are errors
+
+
+class Limits:
+    """`Annotated` metadata that only pydantic reads: extra keys for the field's core schema.
+
+    `Limits(ge=0)` on an int or `Limits(min_length=1)` on a str is what `Field(ge=0)` would
+    do, written without importing pydantic (or annotated_types, which costs ~14 ms)."""
+
+    def __init__(self, **keys: object) -> None:
+        self.keys = keys
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {**handler(source), **self.keys}
+
+
+class AsWritten:
+    """`Annotated` metadata: pydantic takes the value as written; a rule in `rules` checks it
+    with a message that knows the rest of the card (e.g. an answer's type depends on `ask`)."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        return {"type": "any"}
+
+
+Count = Annotated[int, Limits(ge=0)]
+Text = Annotated[str, Limits(min_length=1)]
+Answer = int | bool | dict[str, int | bool]
+
+
+class _Inherit(enum.Enum):
+    INHERIT = "inherit"
+
+
+# The value of a per-database key that the block does not set: the common value applies.
+# Typed Any so the fields keep their real types; read only by `Expect.for_database` and
+# left out by `Card.to_dict`.
+INHERIT: Any = _Inherit.INHERIT
+
+
+@dataclass(frozen=True)
+class DatabaseExpect:
+    """`expect.sqlite` / `expect.postgresql`: what differs on that database.
+
+    `cells` are merged key by key over the common cells and `stdout` fragments are added to
+    the common ones; `queries` and `raises` replace the common value when the block sets them
+    (`raises: null` means it must not raise there)."""
+
+    __pydantic_config__ = STRICT
+
+    queries: Count | None = INHERIT
+    cells: dict[str, Count] = field(default_factory=dict)
+    raises: str | None = INHERIT
+    stdout: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DatabaseExpect:
+        return cls(**{**data, "stdout": tuple(data.get("stdout", ()))})
 
 
 @dataclass(frozen=True)
 class Expect:
-    """What running the example must show."""
+    """What running the example must show: on every listed database, plus per-database blocks."""
 
-    queries: int | None = None
-    cells: dict[str, int] = field(default_factory=dict)
+    __pydantic_config__ = STRICT
+
+    queries: Count | None = None
+    cells: dict[str, Count] = field(default_factory=dict)
     raises: str | None = None
     stdout: tuple[str, ...] = ()
+    sqlite: DatabaseExpect | None = None
+    postgresql: DatabaseExpect | None = None
+
+    def block(self, database: str) -> DatabaseExpect | None:
+        """The per-database block written for `database`, if any."""
+        return {"sqlite": self.sqlite, "postgresql": self.postgresql}.get(database)
+
+    def for_database(self, database: str) -> Expect:
+        """The effective expectations on `database`: its block merged over the common ones."""
+        block = self.block(database)
+        if block is None:
+            return Expect(self.queries, self.cells, self.raises, self.stdout)
+        return Expect(
+            queries=self.queries if block.queries is INHERIT else block.queries,
+            cells={**self.cells, **block.cells},
+            raises=self.raises if block.raises is INHERIT else block.raises,
+            stdout=self.stdout + block.stdout,
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Expect:
+        blocks = {db: data.get(db) for db in DATABASES}
+        return cls(
+            queries=data["queries"],
+            cells=dict(data["cells"]),
+            raises=data["raises"],
+            stdout=tuple(data["stdout"]),
+            **{db: DatabaseExpect.from_dict(b) if b else None for db, b in blocks.items()},
+        )
 
 
 @dataclass(frozen=True)
 class Challenge:
-    """A prediction the user makes before the example runs."""
+    """A prediction the user makes before the example runs.
+
+    `answer` is one value for every database, or a mapping {database: value} covering exactly
+    the card's databases; read it with `Card.answer_for`."""
+
+    __pydantic_config__ = STRICT
 
     ask: Literal["queries", "raises"]
-    prompt: str
-    answer: int | bool
+    prompt: Text
+    answer: Annotated[Answer, AsWritten()]
     cell: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Card:
-    """A validated card with the deck it came from."""
+    """One card: the fields a deck file holds, and where the loader found it."""
 
-    id: str
+    __pydantic_config__ = STRICT
+
+    id: Annotated[str, Limits(pattern=SLUG, max_length=80)]
+    difficulty: Literal["easy", "medium", "hard"]
+    tags: tuple[str, ...] = ()
+    databases: tuple[Database, ...] = DEFAULT_DATABASES
+    question: Text
+    answer: Text
+    example: str | None = None
+    expect: Expect | None = None
+    challenge: Challenge | None = None
+    # filled in by the loader, never written in a card
     topic: str
     topic_name: str
-    difficulty: str
-    tags: tuple[str, ...]
-    question: str
-    answer: str
-    example: str | None
-    expect: Expect | None
-    challenge: Challenge | None
     source: Path
     line: int
 
     @property
     def where(self) -> str:
         return f"{self.source}:{self.line}"
+
+    def runs_on(self, database: str) -> bool:
+        """Whether the example is declared to run on `database`."""
+        return database in self.databases
+
+    def expect_for(self, database: str) -> Expect:
+        """What a run on `database` must show (empty when the card claims nothing).
+
+        Raises ValueError for a database the card does not list: ask `runs_on` first."""
+        self._require(database)
+        return self.expect.for_database(database) if self.expect else Expect()
+
+    def answer_for(self, database: str) -> int | bool | None:
+        """The challenge's right answer on `database`, or None for a card without a challenge.
+
+        Raises ValueError for a database the card does not list: ask `runs_on` first."""
+        self._require(database)
+        if self.challenge is None:
+            return None
+        answer = self.challenge.answer
+        return answer[database] if isinstance(answer, dict) else answer
+
+    def not_listed(self, database: str) -> str:
+        """What to say about a claim or a run for a database the card does not list."""
+        return f"the card does not run on {database}: databases is [{', '.join(self.databases)}]"
+
+    def _require(self, database: str) -> None:
+        if not self.runs_on(database):
+            raise ValueError(f"card {self.id!r}: {self.not_listed(database)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values; `Card.from_dict` turns them back into an equal card."""
+        plain: dict[str, Any] = _plain(self)
+        return plain
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Card:
+        expect, challenge = data["expect"], data["challenge"]
+        return cls(
+            **{
+                **data,
+                "tags": tuple(data["tags"]),
+                "databases": tuple(data["databases"]),
+                "source": Path(data["source"]),
+                "expect": Expect.from_dict(expect) if expect else None,
+                "challenge": Challenge(**challenge) if challenge else None,
+            }
+        )
+
+
+def _plain(value: Any) -> Any:
+    """A dataclass as JSON values: tuples become lists, paths text; unset keys are left out."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in fields(value)
+            if getattr(value, f.name) is not INHERIT
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    return value
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,18 @@
-"""Deck files: YAML with line numbers, the pydantic schema, and problems that name file, line,
-card and field. Cards come out as the plain values of `quiz.cards`."""
+"""Deck files: YAML with line numbers, validated against the card schema of `quiz.deck.cards`
+(pydantic, through a `TypeAdapter`) and the rules of `quiz.deck.rules`, with problems that name
+file, line, card and field."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import TypeAdapter, ValidationError
 
-from quiz.deck.cards import Card, Challenge, Expect, Library, Problem
+from quiz.deck.cards import SLUG, STRICT, Card, Library, Limits, Problem
+from quiz.deck.rules import card_findings
 from quiz.paths import bundled_content_dir, deck_files, deck_sources
-from quiz.sandbox.cells import split_cells
-
-SLUG = r"^[a-z0-9][a-z0-9-]*$"
 
 try:  # the C loader is several times faster; pure Python is the fallback
     _BaseLoader: type = yaml.CSafeLoader
@@ -23,68 +23,30 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 # --------------------------------------------------------------------------- schema
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True)
+class Topic:
+    """A deck's `topic:` mapping."""
+
+    __pydantic_config__ = STRICT
+
+    slug: Annotated[str, Limits(pattern=SLUG)]
+    name: Annotated[str, Limits(min_length=1)]
 
 
-class ExpectModel(_Strict):
-    """What running the example must show."""
+@dataclass(frozen=True)
+class DeckHeader:
+    """A deck file around its cards, which are validated one by one."""
 
-    queries: int | None = Field(default=None, ge=0)
-    cells: dict[str, int] = Field(default_factory=dict)
-    raises: str | None = None
-    stdout: list[str] = Field(default_factory=list)
+    __pydantic_config__ = STRICT
 
-    @field_validator("cells")
-    @classmethod
-    def _non_negative(cls, value: dict[str, int]) -> dict[str, int]:
-        for title, count in value.items():
-            if count < 0:
-                raise ValueError(f"query count for cell {title!r} must be >= 0")
-        return value
-
-
-class ChallengeModel(_Strict):
-    """A prediction the user makes before the example runs."""
-
-    ask: Literal["queries", "raises"]
-    prompt: str = Field(min_length=1)
-    cell: str | None = None
-    answer: int | bool
-
-    @field_validator("answer")
-    @classmethod
-    def _answer_type(cls, value: int | bool, info: Any) -> int | bool:
-        ask = info.data.get("ask")
-        if ask == "raises" and not isinstance(value, bool):
-            raise ValueError("a 'raises' challenge needs answer: true or false")
-        if ask == "queries" and (isinstance(value, bool) or value < 0):
-            raise ValueError("a 'queries' challenge needs a whole number >= 0 as answer")
-        return value
-
-
-class CardModel(_Strict):
-    """One card as written in a deck file."""
-
-    id: str = Field(pattern=SLUG, max_length=80)
-    difficulty: Literal["easy", "medium", "hard"]
-    tags: list[str] = Field(default_factory=list)
-    question: str = Field(min_length=1)
-    answer: str = Field(min_length=1)
-    example: str | None = None
-    expect: ExpectModel | None = None
-    challenge: ChallengeModel | None = None
-
-
-class TopicModel(_Strict):
-    slug: str = Field(pattern=SLUG)
-    name: str = Field(min_length=1)
-
-
-class DeckHeader(_Strict):
-    topic: TopicModel
-    description: str = ""
+    topic: Topic
     cards: list[Any]
+    description: str = ""
+
+
+_HEADER = TypeAdapter(DeckHeader)
+_CARD = TypeAdapter(Card)
+PLACED = ("topic", "topic_name", "source", "line")  # Card fields the loader fills in
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -151,15 +113,19 @@ def _line_of(data: Any, loc: Iterable[Any], default: int | None) -> int | None:
 
 
 def _field_name(loc: Iterable[Any]) -> str:
-    return ".".join(str(p) for p in loc if not str(p).startswith("function-")) or "(card)"
+    return ".".join(str(p) for p in loc) or "(card)"
+
+
+_PLAIN_MESSAGES = {
+    "unexpected_keyword_argument": "unknown field",
+    "missing": "field required",
+    "missing_argument": "field required",
+    "dataclass_type": "input should be a mapping (key: value lines)",
+}
 
 
 def _message(err: Any) -> str:
-    msg = str(err["msg"])
-    if err["type"] == "extra_forbidden":
-        return "unknown field"
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, ") :]
+    msg = _PLAIN_MESSAGES.get(err["type"]) or str(err["msg"])
     return msg[0].lower() + msg[1:] if msg else msg
 
 
@@ -197,7 +163,7 @@ def load_deck(
         return [], [Problem(path, 1, "a deck is a mapping with 'topic' and 'cards'")]
 
     try:
-        header = DeckHeader.model_validate(data)
+        header = _HEADER.validate_python(data)
     except ValidationError as exc:
         return [], [
             Problem(path, _line_of(data, e["loc"], 1), _message(e), None, _field_name(e["loc"]))
@@ -210,111 +176,44 @@ def load_deck(
         line = raw.line if isinstance(raw, _LineDict) else data.key_lines.get("cards", 1)
         card_id = raw.get("id") if isinstance(raw, dict) else None
         card_id = card_id if isinstance(card_id, str) else f"#{index + 1}"
-        try:
-            model = CardModel.model_validate(raw)
-        except ValidationError as exc:
-            for e in exc.errors():
-                problems.append(
-                    Problem(
-                        path,
-                        _line_of(raw, e["loc"], line),
-                        _message(e),
-                        card_id,
-                        _field_name(e["loc"]),
-                    )
-                )
-            continue
-        card_problems = _check_card(model, raw, path, line, check_syntax)
-        if model.id in seen:
-            other = seen[model.id]
-            card_problems.append(
-                Problem(path, line, f"duplicate id, first defined at {other.where}", model.id, "id")
-            )
-        if card_problems:
+        card, card_problems = _load_card(raw, card_id, header.topic, path, line, check_syntax)
+        if card is not None and card.id in seen:
+            first = f"duplicate id, first defined at {seen[card.id].where}"
+            card_problems.append(Problem(path, line, first, card.id, "id"))
+        if card is None or card_problems:
             problems.extend(card_problems)
             continue
-        card = Card(
-            id=model.id,
-            topic=header.topic.slug,
-            topic_name=header.topic.name,
-            difficulty=model.difficulty,
-            tags=tuple(model.tags),
-            question=model.question.strip(),
-            answer=model.answer.strip(),
-            example=model.example,
-            expect=_expect(model.expect),
-            challenge=_challenge(model.challenge),
-            source=path,
-            line=line,
-        )
         seen[card.id] = card
         cards.append(card)
     return cards, problems
 
 
-def _expect(model: ExpectModel | None) -> Expect | None:
-    if model is None:
-        return None
-    return Expect(model.queries, dict(model.cells), model.raises, tuple(model.stdout))
+def _load_card(
+    raw: Any, card_id: str, topic: Topic, path: Path, line: int, check_syntax: bool
+) -> tuple[Card | None, list[Problem]]:
+    """The card a deck entry describes, with every way it breaks the schema or the rules."""
 
+    def problem(loc: Iterable[Any], message: str, at: int | None = None) -> Problem:
+        where = at if at is not None else _line_of(raw, loc, line)
+        return Problem(path, where, message, card_id, _field_name(loc))
 
-def _challenge(model: ChallengeModel | None) -> Challenge | None:
-    if model is None:
-        return None
-    return Challenge(model.ask, model.prompt, model.answer, model.cell)
-
-
-def _check_card(
-    model: CardModel, raw: Any, path: Path, line: int, check_syntax: bool
-) -> list[Problem]:
-    """Checks that span fields: named cells exist (and, when asked, the example compiles)."""
-    problems: list[Problem] = []
-
-    def add(field_path: tuple[Any, ...], message: str) -> None:
-        problems.append(
-            Problem(
-                path,
-                _line_of(raw, field_path, line),
-                message,
-                model.id,
-                ".".join(map(str, field_path)),
-            )
-        )
-
-    if model.example is None:
-        if model.expect is not None:
-            add(("expect",), "'expect' needs an 'example' to run")
-        if model.challenge is not None:
-            add(("challenge",), "'challenge' needs an 'example' to run")
-        return problems
-
+    data, placed_by_hand = raw, []
+    if isinstance(raw, dict):
+        data = {key: value for key, value in raw.items() if key not in PLACED}
+        data.update(topic=topic.slug, topic_name=topic.name, source=path, line=line)
+        placed_by_hand = [problem((key,), "unknown field") for key in raw if key in PLACED]
+    try:
+        card = _CARD.validate_python(data)
+    except ValidationError as exc:
+        return None, [problem(e["loc"], _message(e)) for e in exc.errors()] + placed_by_hand
+    if placed_by_hand:
+        return None, placed_by_hand
+    card = replace(card, question=card.question.strip(), answer=card.answer.strip())
     example_line = _line_of(raw, ("example",), line) or line
-    cells = split_cells(model.example)
-    titles = [c.title for c in cells]
-    if check_syntax:
-        for cell in cells:
-            try:
-                compile(cell.source, "example.py", "exec")
-            except SyntaxError as exc:
-                where = exc.lineno or cell.first_line  # source is padded: already example lines
-                problems.append(
-                    Problem(
-                        path,
-                        example_line + where,
-                        f"syntax error in example line {where}: {exc.msg}",
-                        model.id,
-                        "example",
-                    )
-                )
-    if model.expect is not None:
-        for title in model.expect.cells:
-            if title not in titles:
-                add(("expect", "cells", title), f"no cell titled {title!r}; cells are {titles}")
-    if model.challenge is not None:
-        ch = model.challenge
-        if ch.ask == "queries" and ch.cell is not None and ch.cell not in titles:
-            add(("challenge", "cell"), f"no cell titled {ch.cell!r}; cells are {titles}")
-    return problems
+    return card, [
+        problem(f.field, f.message, example_line + f.example_line if f.example_line else None)
+        for f in card_findings(card, check_syntax)
+    ]
 
 
 def load_library(

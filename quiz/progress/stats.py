@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from fsrs import Rating, State
 
 from quiz.clock import now as current_time
+from quiz.clock import utc
 from quiz.deck.cards import DIFFICULTIES, Card, Library
+from quiz.progress.records import CardProgress, Review
 from quiz.review import scheduler
 
-if TYPE_CHECKING:
-    from quiz.progress.store import CardState, ReviewRow, Store
+# Every graded card's state by card id, as Store.states() returns it.
+States = Mapping[str, CardProgress]
 
-STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
+STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
 
 
 @dataclass(frozen=True)
@@ -44,14 +48,9 @@ class CardRow:
         }
 
 
-def _states(store: Store | None) -> dict[str, CardState]:
-    return store.states() if store is not None else {}
-
-
-def card_rows(cards: list[Card], store: Store | None, now: datetime | None = None) -> list[CardRow]:
+def card_rows(cards: list[Card], states: States, now: datetime | None = None) -> list[CardRow]:
     """One row per card, new cards included."""
     now = now or current_time()
-    states = _states(store)
     sched = scheduler.make_scheduler(fuzz=False)
     rows = []
     for card in cards:
@@ -59,22 +58,11 @@ def card_rows(cards: list[Card], store: Store | None, now: datetime | None = Non
         if st is None:
             rows.append(CardRow(card, "new", None, None, 0, 0, False))
             continue
-        fsrs_card = scheduler.card_from_json(json.loads(st.fsrs))
-        due = scheduler.utc(st.due)
-        state = STATE_NAMES.get(st.state, "learning")
         # FSRS's recall probability means something once a card has graduated to review; a card
         # still in its (re)learning steps is not known yet, however recently it was seen.
-        recall = scheduler.retrievability(sched, fsrs_card, now) if state == "review" else None
+        recall = scheduler.retrievability(sched, st.fsrs, now) if st.state == State.Review else None
         rows.append(
-            CardRow(
-                card,
-                state,
-                due,
-                recall,
-                st.lapses,
-                st.reps,
-                due <= now,
-            )
+            CardRow(card, STATE_NAMES[st.state], st.due, recall, st.lapses, st.reps, st.due <= now)
         )
     return rows
 
@@ -134,9 +122,9 @@ class TopicSummary:
 
 
 def topic_summary(
-    library: Library, store: Store | None, now: datetime | None = None
+    library: Library, states: States, now: datetime | None = None
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, store, now)
+    rows = card_rows(library.cards, states, now)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
@@ -196,15 +184,15 @@ class Stats:
 
 
 def _local_day(dt: datetime) -> date:
-    return scheduler.utc(dt).astimezone().date()
+    return utc(dt).astimezone().date()
 
 
-def stats(library: Library, store: Store | None, now: datetime | None = None) -> Stats:
+def stats(
+    library: Library, states: States, reviews: Sequence[Review], now: datetime | None = None
+) -> Stats:
     """Statistics over every review logged, and the schedule of the cards in the decks."""
     now = now or current_time()
     today = _local_day(now)
-    reviews: list[ReviewRow] = store.reviews() if store is not None else []
-    states = _states(store)
 
     per_day_count = Counter(_local_day(r.reviewed_at) for r in reviews)
     per_day = [
@@ -219,7 +207,11 @@ def stats(library: Library, store: Store | None, now: datetime | None = None) ->
         day -= timedelta(days=1)
 
     due_reviews = [r for r in reviews if r.was_due]
-    retention = sum(r.rating != 1 for r in due_reviews) / len(due_reviews) if due_reviews else None
+    retention = (
+        sum(r.rating != Rating.Again for r in due_reviews) / len(due_reviews)
+        if due_reviews
+        else None
+    )
 
     in_decks = {c.id for c in library.cards}
     due_days = Counter(
@@ -229,7 +221,7 @@ def stats(library: Library, store: Store | None, now: datetime | None = None) ->
         (today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0)) for i in range(14)
     ]
 
-    again = Counter(r.card_id for r in reviews if r.rating == 1)
+    again = Counter(r.card_id for r in reviews if r.rating == Rating.Again)
     hardest = sorted(
         (
             (cid, s.lapses, again.get(cid, 0))

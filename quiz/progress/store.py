@@ -1,107 +1,52 @@
 """The progress database: SQLite through the SQLAlchemy 2.x ORM, versioned and migrated forward.
 
-Card state is keyed by the card's stable id, so a card that leaves the decks keeps its history.
-Every grade is its own committed transaction; WAL and a busy timeout let two sessions share a file.
+It speaks in records (quiz/progress/records.py); no row or session leaves it. Card state is keyed
+by the card's stable id, so a card that leaves the decks keeps its history. Every grade is its own
+committed transaction; WAL and a busy timeout let two sessions share a file.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Integer,
-    String,
-    Text,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-)
+from fsrs import Card as FsrsCard
+from fsrs import Rating, State
+from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
+from quiz.clock import utc
 from quiz.errors import StoreError
-from quiz.review.scheduler import Scheduled, utc
+from quiz.progress.migrations import MIGRATIONS, SCHEMA_VERSION
+from quiz.progress.records import (
+    CardProgress,
+    Imported,
+    LoggedReview,
+    Progress,
+    Review,
+    ReviewInput,
+)
+from quiz.progress.schema import (
+    CardStateRow,
+    ReviewRow,
+    card_record,
+    review_record,
+    state_before,
+)
 
-SCHEMA_VERSION = 2
+__all__ = ["DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "ReviewInput", "Store", "open_default"]
+
 APP_ID = 0x53514C51  # "SQLQ" in PRAGMA application_id marks the file as ours
 DB_NAME = "progress.sqlite3"
 
-
-class Base(DeclarativeBase):
-    pass
-
-
-class CardState(Base):
-    __tablename__ = "card_state"
-
-    card_id: Mapped[str] = mapped_column(String, primary_key=True)
-    fsrs: Mapped[str] = mapped_column(Text)  # fsrs.Card.to_dict() as JSON
-    due: Mapped[datetime] = mapped_column(DateTime, index=True)
-    state: Mapped[int] = mapped_column(Integer)
-    reps: Mapped[int] = mapped_column(Integer, default=0)
-    lapses: Mapped[int] = mapped_column(Integer, default=0)
-    first_review: Mapped[datetime] = mapped_column(DateTime)
-    last_review: Mapped[datetime] = mapped_column(DateTime)
-
-
-class ReviewRow(Base):
-    __tablename__ = "review_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    card_id: Mapped[str] = mapped_column(String, index=True)
-    rating: Mapped[int] = mapped_column(Integer)
-    reviewed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    duration_ms: Mapped[int | None] = mapped_column(Integer)
-    typed_answer: Mapped[str | None] = mapped_column(Text)
-    prediction: Mapped[str | None] = mapped_column(Text)
-    prediction_right: Mapped[bool | None] = mapped_column(Boolean)
-    was_due: Mapped[bool] = mapped_column(Boolean)  # a scheduled card reviewed once due
-    state_before: Mapped[str | None] = mapped_column(Text)  # CardState snapshot, for undo
-    due_after: Mapped[datetime] = mapped_column(DateTime)
-    session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
-
-
-# ------------------------------------------------------------------ schema versions
-
-
-def _v1(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "CREATE TABLE card_state (card_id VARCHAR PRIMARY KEY, fsrs TEXT NOT NULL,"
-        " due DATETIME NOT NULL, state INTEGER NOT NULL, reps INTEGER NOT NULL,"
-        " lapses INTEGER NOT NULL, first_review DATETIME NOT NULL,"
-        " last_review DATETIME NOT NULL)"
-    )
-    conn.execute("CREATE INDEX ix_card_state_due ON card_state (due)")
-    conn.execute(
-        "CREATE TABLE review_log (id INTEGER PRIMARY KEY, card_id VARCHAR NOT NULL,"
-        " rating INTEGER NOT NULL, reviewed_at DATETIME NOT NULL, duration_ms INTEGER,"
-        " typed_answer TEXT, prediction TEXT, prediction_right BOOLEAN,"
-        " was_due BOOLEAN NOT NULL, state_before TEXT, due_after DATETIME NOT NULL,"
-        " UNIQUE (card_id, reviewed_at))"
-    )
-    conn.execute("CREATE INDEX ix_review_log_card_id ON review_log (card_id)")
-    conn.execute("CREATE INDEX ix_review_log_reviewed_at ON review_log (reviewed_at)")
-
-
-def _v2(conn: sqlite3.Connection) -> None:
-    # Schema 2 groups reviews by session, for the end-of-session summary and stats.
-    conn.execute("ALTER TABLE review_log ADD COLUMN session_id VARCHAR")
-    conn.execute("CREATE INDEX ix_review_log_session_id ON review_log (session_id)")
-
-
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+# Given the card's fsrs card (None for a new card), its fsrs card after this grade.
+Reschedule = Callable[[FsrsCard | None], FsrsCard]
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -119,24 +64,6 @@ def _on_begin(conn: Any) -> None:
     read-modify-write of the same card."""
     immediate = conn.get_execution_options().get("sqlaquiz_write", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-@dataclass(frozen=True)
-class ReviewInput:
-    """What the session hands over when the user grades a card."""
-
-    card_id: str
-    rating: int
-    reviewed_at: datetime
-    duration_ms: int | None = None
-    typed_answer: str | None = None
-    prediction: str | None = None
-    prediction_right: bool | None = None
-    session_id: str | None = None
-
-
-# Given the card's stored FSRS state (None for a new card), its schedule after this grade.
-Reschedule = Callable[[dict[str, Any] | None], Scheduled]
 
 
 class Store:
@@ -222,7 +149,7 @@ class Store:
         self.engine.dispose()
 
     @contextmanager
-    def session(self, write: bool = False) -> Iterator[Session]:
+    def _session(self, write: bool = False) -> Iterator[Session]:
         """An ORM session; `write=True` starts its transaction with BEGIN IMMEDIATE."""
         bind = self.engine.execution_options(sqlaquiz_write=True) if write else self.engine
         with Session(bind) as session:
@@ -234,49 +161,75 @@ class Store:
 
     # -------------------------------------------------------------- reads
 
-    def states(self) -> dict[str, CardState]:
-        with self.session() as s:
-            rows = s.scalars(select(CardState)).all()
-            s.expunge_all()
-            return {row.card_id: row for row in rows}
+    def states(self) -> dict[str, CardProgress]:
+        """Every card that has been graded, by card id."""
+        with self._session() as s:
+            rows = s.execute(select(*CardStateRow.__table__.c))
+            return {row.card_id: card_record(row) for row in rows}
 
-    def reviews(self, since: datetime | None = None) -> list[ReviewRow]:
-        with self.session() as s:
-            stmt = select(ReviewRow).order_by(ReviewRow.reviewed_at, ReviewRow.id)
+    def state(self, card_id: str) -> CardProgress | None:
+        """One card's state (None: it has never been graded)."""
+        with self._session() as s:
+            row = s.get(CardStateRow, card_id)
+            return None if row is None else card_record(row)
+
+    def reviews(self, since: datetime | None = None) -> list[Review]:
+        """The review log, oldest first (all of it, or from `since` on)."""
+        return [review_record(row) for row in self._log(since)]
+
+    def _log(self, since: datetime | None = None) -> list[Any]:
+        # Core rows, not ORM objects: a long log reads several times faster.
+        with self._session() as s:
+            stmt = select(*ReviewRow.__table__.c).order_by(ReviewRow.reviewed_at, ReviewRow.id)
             if since is not None:
-                stmt = stmt.where(ReviewRow.reviewed_at >= utc(since).replace(tzinfo=None))
-            rows = list(s.scalars(stmt))
-            s.expunge_all()
-            return rows
+                stmt = stmt.where(ReviewRow.reviewed_at >= since)
+            return list(s.execute(stmt))
 
     def review_count(self) -> int:
-        with self.session() as s:
+        with self._session() as s:
             return int(s.scalar(select(func.count()).select_from(ReviewRow)) or 0)
 
     def new_cards_since(self, since: datetime) -> int:
         """How many cards had their first review at or after `since`."""
-        with self.session() as s:
+        with self._session() as s:
             stmt = (
                 select(func.count())
-                .select_from(CardState)
-                .where(CardState.first_review >= utc(since).replace(tzinfo=None))
+                .select_from(CardStateRow)
+                .where(CardStateRow.first_review >= since)
             )
             return int(s.scalar(stmt) or 0)
 
+    def export(self) -> Progress:
+        """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time."""
+        cards = sorted(self.states().values(), key=lambda c: c.card_id)
+        log = (LoggedReview(review_record(row), self._before(row)) for row in self._log())
+        return Progress(tuple(cards), tuple(log))
+
+    def _before(self, row: Any) -> CardProgress | None:
+        # sqlaquiz 0.1.0 imported any JSON object here; one it cannot read is an error, not a crash
+        try:
+            return state_before(row)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(
+                f"{self.path}: the card state saved with review {row.id} of {row.card_id!r} "
+                f"is unreadable ({type(exc).__name__}: {exc})"
+            ) from None
+
     # -------------------------------------------------------------- writes
 
-    def record_review(self, review: ReviewInput, reschedule: Reschedule) -> tuple[int, Scheduled]:
+    def record_review(
+        self, review: ReviewInput, reschedule: Reschedule
+    ) -> tuple[int, CardProgress]:
         """Save one grade and the card's new schedule in one write transaction.
 
         The schedule is computed from the state stored *inside* the transaction, so a second
         session grading the same card at the same time cannot overwrite this grade.
-        Returns the log id and the new schedule."""
-        at = utc(review.reviewed_at).replace(tzinfo=None)
-        with self.session(write=True) as s, s.begin():
-            state = s.get(CardState, review.card_id)
-            scheduled = reschedule(None if state is None else json.loads(state.fsrs))
-            before = None if state is None else json.dumps(_snapshot(state))
-            was_due = state is not None and utc(state.due) <= utc(review.reviewed_at)
+        Returns the log id and the card's new state."""
+        at = review.reviewed_at
+        with self._session(write=True) as s, s.begin():
+            row = s.get(CardStateRow, review.card_id)
+            before = None if row is None else card_record(row)
+            card = reschedule(None if before is None else before.fsrs)
             # Two grades of one card within one microsecond only happen with a frozen clock
             # ($SQLAQUIZ_NOW); keep them apart so each stays its own review.
             taken = set(
@@ -288,79 +241,100 @@ class Store:
             )
             while at in taken:
                 at += timedelta(microseconds=1)
-            if state is None:
-                state = CardState(card_id=review.card_id, reps=0, lapses=0, first_review=at)
-                s.add(state)
-            elif review.rating == 1 and state.state == 2:  # Again on a card in Review
-                state.lapses += 1
-            state.reps += 1
-            state.fsrs = json.dumps(scheduled.fsrs)
-            state.due = utc(scheduled.due).replace(tzinfo=None)
-            state.state = scheduled.state
-            state.last_review = at
-            row = ReviewRow(
-                card_id=review.card_id,
-                rating=review.rating,
-                reviewed_at=at,
-                duration_ms=review.duration_ms,
-                typed_answer=review.typed_answer,
-                prediction=review.prediction,
-                prediction_right=review.prediction_right,
-                was_due=was_due,
-                state_before=before,
-                due_after=state.due,
-                session_id=review.session_id,
+            lapsed = (
+                before is not None
+                and review.rating == Rating.Again
+                and before.state == State.Review
             )
-            s.add(row)
+            after = CardProgress(
+                card_id=review.card_id,
+                fsrs=card,
+                due=utc(card.due),
+                state=card.state,
+                reps=(0 if before is None else before.reps) + 1,
+                lapses=(0 if before is None else before.lapses) + lapsed,
+                first_review=at if before is None else before.first_review,
+                last_review=at,
+            )
+            if row is None:
+                row = CardStateRow(card_id=review.card_id)
+                s.add(row)
+            row.set(after)
+            log = ReviewRow.of(
+                LoggedReview(
+                    Review(
+                        card_id=review.card_id,
+                        rating=review.rating,
+                        reviewed_at=at,
+                        duration_ms=review.duration_ms,
+                        typed_answer=review.typed_answer,
+                        prediction=review.prediction,
+                        prediction_right=review.prediction_right,
+                        was_due=before is not None and before.due <= review.reviewed_at,
+                        due_after=after.due,
+                        session_id=review.session_id,
+                    ),
+                    state_before=before,
+                )
+            )
+            s.add(log)
             s.flush()
-            return row.id, scheduled
+            return log.id, after
 
     def undo(self, review_id: int) -> str | None:
-        """Take back one review: delete its log and restore the card's previous state."""
-        with self.session(write=True) as s, s.begin():
-            row = s.get(ReviewRow, review_id)
-            if row is None:
+        """Take back one review: delete its log and restore the card's previous state.
+        Returns the card's id (None when there is no such review)."""
+        with self._session(write=True) as s, s.begin():
+            log = s.get(ReviewRow, review_id)
+            if log is None:
                 return None
-            state = s.get(CardState, row.card_id)
-            if row.state_before is None:
-                if state is not None:
-                    s.delete(state)
-            elif state is not None:
-                for key, value in json.loads(row.state_before).items():
-                    setattr(state, key, _restore(key, value))
-            s.delete(row)
-            return row.card_id
+            before = self._before(log)
+            row = s.get(CardStateRow, log.card_id)
+            if before is None:
+                if row is not None:
+                    s.delete(row)
+            elif row is not None:
+                row.set(before)
+            s.delete(log)
+            return log.card_id
 
     def reset(self, card_id: str | None = None) -> int:
         """Forget progress (one card or all); returns the number of review logs removed."""
-        with self.session(write=True) as s, s.begin():
+        with self._session(write=True) as s, s.begin():
             logs = delete(ReviewRow)
-            states = delete(CardState)
+            states = delete(CardStateRow)
             if card_id is not None:
                 logs = logs.where(ReviewRow.card_id == card_id)
-                states = states.where(CardState.card_id == card_id)
+                states = states.where(CardStateRow.card_id == card_id)
             removed = s.execute(logs).rowcount  # type: ignore[attr-defined]
             s.execute(states)
             return int(removed or 0)
 
-
-_DATETIMES = {"due", "first_review", "last_review"}
-
-
-def _snapshot(state: CardState) -> dict[str, Any]:
-    return {
-        "fsrs": state.fsrs,
-        "due": state.due.isoformat(),
-        "state": state.state,
-        "reps": state.reps,
-        "lapses": state.lapses,
-        "first_review": state.first_review.isoformat(),
-        "last_review": state.last_review.isoformat(),
-    }
-
-
-def _restore(key: str, value: Any) -> Any:
-    return datetime.fromisoformat(value) if key in _DATETIMES else value
+    def import_progress(self, progress: Progress) -> Imported:
+        """Add what is not here yet, all or nothing: reviews by (card, time), and card states
+        where the imported one was reviewed later than ours."""
+        cards = reviews = skipped = 0
+        with self._session(write=True) as s, s.begin():
+            pairs = s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
+            here = {(card_id, at) for card_id, at in pairs}
+            for logged in progress.reviews:
+                key = (logged.review.card_id, logged.review.reviewed_at)
+                if key in here:
+                    skipped += 1
+                    continue
+                here.add(key)
+                s.add(ReviewRow.of(logged))
+                reviews += 1
+            for card in progress.cards:
+                row = s.get(CardStateRow, card.card_id)
+                if row is not None and row.last_review >= card.last_review:
+                    continue
+                if row is None:
+                    row = CardStateRow(card_id=card.card_id)
+                    s.add(row)
+                row.set(card)
+                cards += 1
+        return Imported(cards, reviews, skipped)
 
 
 def _reason(exc: Exception) -> str:

@@ -1,4 +1,6 @@
-"""Progress as versioned JSON: export, import (idempotent, all-or-nothing) and backups."""
+"""The export file: versioned JSON of the store's records, checked whole before an import, and
+the backups written before a reset. The store does the exporting and importing; this module only
+turns records into the file's JSON and back."""
 
 from __future__ import annotations
 
@@ -6,25 +8,81 @@ import contextlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from fsrs import Card as FsrsCard
+from fsrs import Rating, State
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from quiz import __version__
+from quiz.clock import utc
 from quiz.errors import TransferError
-from quiz.progress.store import CardState, ReviewRow, Store
+from quiz.progress.records import CardProgress, LoggedReview, Progress, Review
+from quiz.progress.schema import snapshot
+from quiz.progress.store import Store
 
 FORMAT = "sqlaquiz-progress"
 FORMAT_VERSION = 1
 
+# ------------------------------------------------------------------ records -> JSON
+
+
+def card_json(card: CardProgress) -> dict[str, Any]:
+    return {
+        "card_id": card.card_id,
+        "fsrs": dict(card.fsrs.to_dict()),
+        "due": card.due.isoformat(),
+        "state": int(card.state),
+        "reps": card.reps,
+        "lapses": card.lapses,
+        "first_review": card.first_review.isoformat(),
+        "last_review": card.last_review.isoformat(),
+    }
+
+
+def review_json(logged: LoggedReview) -> dict[str, Any]:
+    review, before = logged.review, logged.state_before
+    return {
+        "card_id": review.card_id,
+        "rating": int(review.rating),
+        "reviewed_at": review.reviewed_at.isoformat(),
+        "duration_ms": review.duration_ms,
+        "typed_answer": review.typed_answer,
+        "prediction": review.prediction,
+        "prediction_right": review.prediction_right,
+        "was_due": review.was_due,
+        "state_before": None if before is None else snapshot(before),
+        "due_after": review.due_after.isoformat(),
+        "session_id": review.session_id,
+    }
+
+
+def to_json(progress: Progress) -> dict[str, Any]:
+    """The whole export file, ready for json.dump."""
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "exported_at": datetime.now(timezone.utc).isoformat(),
+        "sqlaquiz": __version__,
+        "cards": [card_json(c) for c in progress.cards],
+        "reviews": [review_json(r) for r in progress.reviews],
+    }
+
+
+# ------------------------------------------------------------------ JSON -> records
+
 
 class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _fsrs_card(value: dict[str, Any]) -> FsrsCard:
+    try:
+        return FsrsCard.from_dict(value)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not an FSRS card ({type(exc).__name__}: {exc})") from None
 
 
 class CardStateIn(_Row):
@@ -35,19 +93,57 @@ class CardStateIn(_Row):
 
     @field_validator("fsrs")
     @classmethod
-    def _fsrs_card(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from quiz.review.scheduler import card_from_json
-
-        try:
-            card_from_json(value)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not an FSRS card ({type(exc).__name__}: {exc})") from None
+    def _is_fsrs_card(cls, value: dict[str, Any]) -> dict[str, Any]:
+        _fsrs_card(value)
         return value
 
     reps: int = Field(ge=0)
     lapses: int = Field(ge=0)
     first_review: datetime
     last_review: datetime
+
+    def record(self) -> CardProgress:
+        return _card(self.card_id, _fsrs_card(self.fsrs), self)
+
+
+class SnapshotIn(_Row):
+    """A card's state before a review, in the layout of quiz.progress.schema.snapshot()."""
+
+    fsrs: str
+    due: datetime
+    state: int = Field(ge=1, le=3)
+    reps: int = Field(ge=0)
+    lapses: int = Field(ge=0)
+    first_review: datetime
+    last_review: datetime
+
+    @field_validator("fsrs")
+    @classmethod
+    def _is_fsrs_json(cls, value: str) -> str:
+        try:
+            data = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError("not an FSRS card (not JSON)") from None
+        if not isinstance(data, dict):
+            raise ValueError("not an FSRS card (not a JSON object)")
+        _fsrs_card(data)
+        return value
+
+    def record(self, card_id: str) -> CardProgress:
+        return _card(card_id, _fsrs_card(json.loads(self.fsrs)), self)
+
+
+def _card(card_id: str, fsrs: FsrsCard, fields: CardStateIn | SnapshotIn) -> CardProgress:
+    return CardProgress(
+        card_id=card_id,
+        fsrs=fsrs,
+        due=utc(fields.due),
+        state=State(fields.state),
+        reps=fields.reps,
+        lapses=fields.lapses,
+        first_review=utc(fields.first_review),
+        last_review=utc(fields.last_review),
+    )
 
 
 class ReviewIn(_Row):
@@ -59,9 +155,25 @@ class ReviewIn(_Row):
     prediction: str | None = None
     prediction_right: bool | None = None
     was_due: bool
-    state_before: dict[str, Any] | None = None
+    state_before: SnapshotIn | None = None
     due_after: datetime
     session_id: str | None = None
+
+    def record(self) -> LoggedReview:
+        before = self.state_before
+        review = Review(
+            card_id=self.card_id,
+            rating=Rating(self.rating),
+            reviewed_at=utc(self.reviewed_at),
+            duration_ms=self.duration_ms,
+            typed_answer=self.typed_answer,
+            prediction=self.prediction,
+            prediction_right=self.prediction_right,
+            was_due=self.was_due,
+            due_after=utc(self.due_after),
+            session_id=self.session_id,
+        )
+        return LoggedReview(review, None if before is None else before.record(self.card_id))
 
 
 class ExportFile(BaseModel):
@@ -73,53 +185,34 @@ class ExportFile(BaseModel):
     reviews: list[ReviewIn]
 
 
-def _iso(dt: datetime) -> str:
-    return dt.replace(tzinfo=timezone.utc).isoformat() if dt.tzinfo is None else dt.isoformat()
+def read_file(path: Path) -> Progress:
+    """Parse and check an export file completely before anything is imported."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TransferError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TransferError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise TransferError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise TransferError(f"{path}: not a sqlaquiz progress export")
+    if raw.get("version") != FORMAT_VERSION:
+        raise TransferError(
+            f"{path}: export format version {raw.get('version')!r} is not supported "
+            f"(this sqlaquiz reads version {FORMAT_VERSION})"
+        )
+    try:
+        data = ExportFile.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise TransferError(f"{path}: field {where!r}: {msg[:1].lower()}{msg[1:]}") from None
+    return Progress(tuple(c.record() for c in data.cards), tuple(r.record() for r in data.reviews))
 
 
-def _naive(dt: datetime) -> datetime:
-    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt.tzinfo else dt
-
-
-def export_data(store: Store) -> dict[str, Any]:
-    """Everything needed to rebuild the progress elsewhere."""
-    states = sorted(store.states().values(), key=lambda s: s.card_id)
-    reviews = store.reviews()
-    return {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "exported_at": datetime.now(timezone.utc).isoformat(),
-        "sqlaquiz": __version__,
-        "cards": [
-            {
-                "card_id": s.card_id,
-                "fsrs": json.loads(s.fsrs),
-                "due": _iso(s.due),
-                "state": s.state,
-                "reps": s.reps,
-                "lapses": s.lapses,
-                "first_review": _iso(s.first_review),
-                "last_review": _iso(s.last_review),
-            }
-            for s in states
-        ],
-        "reviews": [
-            {
-                "card_id": r.card_id,
-                "rating": r.rating,
-                "reviewed_at": _iso(r.reviewed_at),
-                "duration_ms": r.duration_ms,
-                "typed_answer": r.typed_answer,
-                "prediction": r.prediction,
-                "prediction_right": r.prediction_right,
-                "was_due": r.was_due,
-                "state_before": json.loads(r.state_before) if r.state_before else None,
-                "due_after": _iso(r.due_after),
-                "session_id": r.session_id,
-            }
-            for r in reviews
-        ],
-    }
+# ------------------------------------------------------------------ files
 
 
 def write_file(path: Path, data: dict[str, Any], force: bool = False) -> None:
@@ -144,95 +237,11 @@ def write_file(path: Path, data: dict[str, Any], force: bool = False) -> None:
         raise TransferError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def read_file(path: Path) -> ExportFile:
-    """Parse and check an export file completely before anything is imported."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TransferError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TransferError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise TransferError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise TransferError(f"{path}: not a sqlaquiz progress export")
-    if raw.get("version") != FORMAT_VERSION:
-        raise TransferError(
-            f"{path}: export format version {raw.get('version')!r} is not supported "
-            f"(this sqlaquiz reads version {FORMAT_VERSION})"
-        )
-    try:
-        return ExportFile.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        raise TransferError(f"{path}: field {where!r}: {msg[:1].lower()}{msg[1:]}") from None
-
-
-@dataclass(frozen=True)
-class Imported:
-    cards: int
-    reviews: int
-    skipped: int
-
-
-def import_data(store: Store, data: ExportFile) -> Imported:
-    """Add what is not here yet, in one transaction: reviews by (card, time), and card
-    states where the file's is newer than ours."""
-    cards = reviews = skipped = 0
-    try:
-        with store.session(write=True) as s, s.begin():
-            existing = {
-                (cid, at) for cid, at in s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
-            }
-            for r in data.reviews:
-                key = (r.card_id, _naive(r.reviewed_at))
-                if key in existing:
-                    skipped += 1
-                    continue
-                existing.add(key)
-                s.add(
-                    ReviewRow(
-                        card_id=r.card_id,
-                        rating=r.rating,
-                        reviewed_at=key[1],
-                        duration_ms=r.duration_ms,
-                        typed_answer=r.typed_answer,
-                        prediction=r.prediction,
-                        prediction_right=r.prediction_right,
-                        was_due=r.was_due,
-                        state_before=json.dumps(r.state_before) if r.state_before else None,
-                        due_after=_naive(r.due_after),
-                        session_id=r.session_id,
-                    )
-                )
-                reviews += 1
-            for c in data.cards:
-                mine = s.get(CardState, c.card_id)
-                if mine is not None and mine.last_review >= _naive(c.last_review):
-                    continue
-                if mine is None:
-                    mine = CardState(card_id=c.card_id)
-                    s.add(mine)
-                mine.fsrs = json.dumps(c.fsrs)
-                mine.due = _naive(c.due)
-                mine.state = c.state
-                mine.reps = c.reps
-                mine.lapses = c.lapses
-                mine.first_review = _naive(c.first_review)
-                mine.last_review = _naive(c.last_review)
-                cards += 1
-    except IntegrityError as exc:
-        raise TransferError(f"import failed and changed nothing: {exc.orig}") from None
-    return Imported(cards, reviews, skipped)
-
-
 def backup(store: Store) -> Path:
     """Write the whole progress to a timestamped file beside the database."""
     folder = store.path.parent / "backups"
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
     path = folder / f"progress-{stamp}.json"
-    write_file(path, export_data(store))
+    write_file(path, to_json(store.export()))
     return path

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import sys
+from typing import Protocol
 
 import typer
+
+
+class InputSource(Protocol):
+    """Where the session reads the user's answers from."""
+
+    def key(self, prompt: str, allowed: str) -> str:
+        """One key from `allowed` ("" means Enter). EOFError at end of input."""
+
+    def line(self, prompt: str) -> str:
+        """A line of text. EOFError at end of input."""
 
 
 class TerminalInput:

@@ -5,21 +5,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, ReviewLog, Scheduler
 
+from quiz.clock import utc
+
 DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
-RATING_KEYS = {"1": Rating.Again, "2": Rating.Hard, "3": Rating.Good, "4": Rating.Easy}
-
-
-def utc(dt: datetime) -> datetime:
-    """Timezone-aware UTC; naive datetimes (as SQLite returns them) are taken as UTC."""
-    return dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt.astimezone(timezone.utc)
 
 
 def make_scheduler(retention: float = DEFAULT_RETENTION, fuzz: bool = True) -> Scheduler:
@@ -31,10 +25,6 @@ def make_scheduler(retention: float = DEFAULT_RETENTION, fuzz: bool = True) -> S
 def new_card() -> FsrsCard:
     # card_id is fsrs' own numeric id; ours is the card's slug, kept by the store.
     return FsrsCard(card_id=0)
-
-
-def card_from_json(data: dict[str, Any] | None) -> FsrsCard:
-    return new_card() if data is None else FsrsCard.from_dict(data)  # type: ignore[arg-type]
 
 
 @contextmanager
@@ -108,29 +98,22 @@ def retrievability(scheduler: Scheduler, card: FsrsCard, now: datetime) -> float
     return float(scheduler.get_card_retrievability(card, current_datetime=utc(now)))
 
 
-@dataclass(frozen=True)
-class Scheduled:
-    """A card's schedule after a grade: fsrs.Card.to_dict(), its due time and FSRS state."""
-
-    fsrs: dict[str, Any]
-    due: datetime
-    state: int
-
-
 def rescheduler(
     scheduler: Scheduler,
     rating: Rating,
     now: datetime,
     duration_ms: int | None = None,
     seed: int | None = None,
-) -> Callable[[dict[str, Any] | None], Scheduled]:
-    """The grade as a function of the card's stored state (None: a new card), for the store
-    to apply inside its write transaction."""
+) -> Callable[[FsrsCard | None], FsrsCard]:
+    """The grade as a function of the card's stored fsrs card (None: a new card), for the
+    store to apply inside its write transaction."""
 
-    def apply(stored: dict[str, Any] | None) -> Scheduled:
+    def apply(stored: FsrsCard | None) -> FsrsCard:
         with _seeded(seed):
-            card, _ = review(scheduler, card_from_json(stored), rating, now, duration_ms)
-        return Scheduled(dict(card.to_dict()), utc(card.due), int(card.state))
+            card, _ = review(
+                scheduler, new_card() if stored is None else stored, rating, now, duration_ms
+            )
+        return card
 
     return apply
 

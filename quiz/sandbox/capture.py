@@ -1,15 +1,18 @@
 """What runs inside the worker: cells in one namespace, every SQL statement, counts and flags.
 
 The example never imports sqlaquiz. Statements are seen through a class-level listener on
-SQLAlchemy's Engine (so every engine the example creates, sync or async, in any thread), and
+SQLAlchemy's Engine (so every engine the example creates, sync or async, in any thread) and
+counted where each dialect calls its driver (so one stopped on the way is shown, not counted);
 relationship loads are tagged by wrapping the ORM's loader strategies for the duration of a load.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
+import re
 import sys
 import threading
 import time
@@ -44,9 +47,13 @@ class _Recorder:
             self.count = 0
 
     def add(self, record: dict[str, Any]) -> None:
+        """Keep a statement; only one the driver was asked to run gets a number and counts."""
         with self.lock:
-            self.count += 1
-            record["n"] = self.count
+            if record["sent"]:
+                self.count += 1
+                record["n"] = self.count
+            else:
+                record["n"] = None
             if len(self.statements) < MAX_STATEMENTS_PER_CELL:
                 self.statements.append(record)
 
@@ -73,32 +80,152 @@ def _jsonable(value: Any, depth: int = 0) -> Any:
     return text if len(text) <= 200 else text[:200] + "…"
 
 
+# --------------------------------------------------------------------------- one execution
+#
+# A statement counts when the driver is asked to run it, once, whatever happens afterwards.
+# SQLAlchemy's events alone cannot tell: `handle_error` also fires when an execution fails
+# before the driver (a missing bind value, a bind processor that raises, a cursor the driver
+# refuses to open, a `before_cursor_execute` listener that refuses) and after it (a RETURNING
+# value that fails to convert, after `after_cursor_execute` already fired). So each execution
+# carries a small state on its ExecutionContext (a new object per execution):
+#
+#   our before_cursor_execute   -> PENDING
+#   the dialect's own do_execute / do_executemany / do_execute_no_params (wrapped on each
+#   dialect: runs after every listener, `do_execute` event handlers included, had its say)
+#                               -> the statement is recorded as sent, failed or not -> CALLED
+#   after_cursor_execute        -> DONE (records it first if still PENDING: a `do_execute`
+#                                  event handler ran the statement itself)
+#   handle_error                -> records an attempt "not sent" unless the driver was called
+#
+# The one exception inside the driver call: under asyncio, SQLAlchemy's adapter raises
+# MissingGreenlet before its coroutine starts, so the driver never saw the statement.
+
+_STATE = "_sqlaquiz_call"
+PENDING, CALLING, CALLED, DONE = "pending", "calling", "called", "done"
+
+
+class _Call:
+    __slots__ = ("phase", "started")
+
+    def __init__(self) -> None:
+        self.phase = PENDING
+        self.started = time.perf_counter()
+
+
+def _call_of(context: Any) -> _Call | None:
+    return getattr(context, _STATE, None) if context is not None else None
+
+
 def _before_cursor_execute(
     conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
 ) -> None:
-    conn.info.setdefault("_sqlaquiz_t0", []).append(time.perf_counter())
+    _watch(conn.dialect)
+    if context is not None:
+        setattr(context, _STATE, _Call())
 
 
 def _after_cursor_execute(
     conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
 ) -> None:
-    stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
-    started = stack.pop()
-    _record(statement, parameters, executemany, time.perf_counter() - started, failed=False)
+    call = _call_of(context)
+    if call is None:
+        return
+    if call.phase == PENDING:  # a do_execute event handler ran it instead of the dialect
+        seconds = time.perf_counter() - call.started
+        _record(statement, parameters, executemany, seconds, dialect=conn.dialect.name)
+    call.phase = DONE
 
 
 def _handle_error(context: Any) -> None:
-    conn = context.connection
-    if conn is not None and context.statement is not None:
-        stack = conn.info.get("_sqlaquiz_t0") or [time.perf_counter()]
-        started = stack.pop()
-        _record(
-            context.statement, context.parameters, False, time.perf_counter() - started, failed=True
-        )
+    if context.statement is None:  # not about one statement (connecting, fetching rows)
+        return
+    call = _call_of(context.execution_context)
+    error = context.original_exception
+    if call is not None and call.phase != PENDING:
+        return  # the driver was called: recorded there, failed or not
+    # A handler that runs statements itself (see _after_cursor_execute) fails with the
+    # driver's own exception; anything else stopped the statement on its way.
+    dbapi_error = getattr(context.dialect, "loaded_dbapi", None)
+    sent = call is not None and dbapi_error is not None and isinstance(error, dbapi_error.Error)
+    seconds = time.perf_counter() - call.started if sent and call is not None else 0.0
+    _record(
+        context.statement, context.parameters, False, seconds, error, sent, context.dialect.name
+    )
+    if call is not None:
+        call.phase = DONE
+
+
+def _watch(dialect: Any) -> None:
+    """Wrap this dialect's three calls into the driver (once per dialect object)."""
+    if dialect.__dict__.get(_STATE):
+        return
+    from sqlalchemy.exc import MissingGreenlet
+
+    def through(
+        original: Callable[..., Any],
+        many: bool,
+        with_parameters: bool,
+        cursor: Any,
+        statement: str,
+        *rest: Any,
+        **kw: Any,
+    ) -> Any:
+        # SQLAlchemy calls (cursor, statement, parameters, context) and, without parameters,
+        # (cursor, statement, context)
+        context = kw.get("context", rest[-1] if rest else None)
+        call = _call_of(context)
+        if call is None or call.phase != PENDING:
+            # not an execution our listener saw (SQLAlchemy's own event-less statements) or
+            # a dialect that calls one of these from another
+            return original(cursor, statement, *rest, **kw)
+        call.phase = CALLING
+        started, error = time.perf_counter(), None
+        try:
+            return original(cursor, statement, *rest, **kw)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            sent = not isinstance(error, MissingGreenlet)
+            seconds = time.perf_counter() - started if sent else 0.0
+            parameters = rest[0] if with_parameters and rest else None
+            _record(statement, parameters, many, seconds, error, sent, dialect.name)
+            call.phase = CALLED
+
+    for name, many, with_parameters in (
+        ("do_execute", False, True),
+        ("do_executemany", True, True),
+        ("do_execute_no_params", False, False),
+    ):
+        original = getattr(dialect, name)
+        setattr(dialect, name, functools.partial(through, original, many, with_parameters))
+    setattr(dialect, _STATE, True)
+
+
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)$")
+
+
+def _describe(error: BaseException) -> str:
+    """One line for why a statement failed or was not sent."""
+    orig = getattr(error, "orig", None)  # a StatementError wrapping the real cause
+    cause = orig if isinstance(orig, BaseException) else error
+    try:
+        lines = str(cause).strip().splitlines()
+    except Exception:  # an exception whose __str__ fails still gets its type shown
+        lines = []
+    message = _BACKGROUND.sub("", lines[0]) if lines else ""
+    text = f"{type(cause).__name__}: {message}" if message else type(cause).__name__
+    return _capped(text, 300)
 
 
 def _record(
-    statement: str, parameters: Any, executemany: bool, seconds: float, failed: bool
+    statement: str,
+    parameters: Any,
+    executemany: bool,
+    seconds: float,
+    error: BaseException | None = None,
+    sent: bool = True,
+    dialect: str | None = None,
 ) -> None:
     load = RECORDER.current_load()
     RECORDER.add(
@@ -113,8 +240,11 @@ def _record(
             "ms": round(seconds * 1000, 3),
             "load": load[0] if load else None,  # "lazy" | "selectin" | "subquery"
             "relationship": load[1] if load else None,
-            "failed": failed,
+            "failed": error is not None,
+            "sent": sent,
+            "error": _describe(error) if error is not None else None,
             "thread": threading.current_thread().name,
+            "dialect": dialect,  # "sqlite", "postgresql": which database the example really used
         }
     )
 
@@ -283,7 +413,8 @@ def flags(statements: list[dict[str, Any]]) -> dict[str, Any]:
     """Duplicate / similar statements and N+1 hints for one cell's statements."""
     seen_exact: dict[tuple[str, str], int] = {}
     seen_sql: dict[str, int] = {}
-    for st in statements:
+    sent = [st for st in statements if st["sent"]]  # an attempt never sent repeats nothing
+    for st in sent:
         key = (st["sql"], repr(st["params"]))
         if key in seen_exact:
             st["duplicate_of"] = seen_exact[key]
@@ -291,7 +422,7 @@ def flags(statements: list[dict[str, Any]]) -> dict[str, Any]:
             st["similar_to"] = seen_sql[st["sql"]]
         seen_exact.setdefault(key, st["n"])
         seen_sql.setdefault(st["sql"], st["n"])
-    lazy = Counter(st["relationship"] for st in statements if st["load"] == "lazy")
+    lazy = Counter(st["relationship"] for st in sent if st["load"] == "lazy")
     hints = [
         {"relationship": rel, "lazy_loads": n}
         for rel, n in lazy.most_common()
@@ -344,7 +475,7 @@ def run_example(
                 "first_line": cell.first_line,
                 "queries": count,
                 "statements": statements,
-                "statements_truncated": count > len(statements),
+                "statements_truncated": count > sum(1 for st in statements if st["sent"]),
                 **flags(statements),
                 "stdout": out.getvalue(),
                 "stderr": err.getvalue(),

@@ -11,134 +11,21 @@ import sys
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from quiz.paths import DECKS_ENV, HOME_ENV
+from quiz.sandbox import engines
+from quiz.sandbox.protocol import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    CellResult,
+    ExampleError,
+    RunRequest,
+    RunResult,
+    Statement,
+)
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MEMORY_MB = 1024
-OUTPUT_LIMIT = 1_000_000
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One statement sent to the database driver."""
-
-    n: int
-    sql: str
-    params: Any
-    ms: float
-    many: bool = False
-    load: str | None = None  # "lazy", "selectin" or "subquery" when a relationship load sent it
-    relationship: str | None = None  # e.g. "User.posts"
-    failed: bool = False
-    thread: str = "MainThread"
-    duplicate_of: int | None = None
-    similar_to: int | None = None
-
-
-@dataclass(frozen=True)
-class ExampleError:
-    """An exception raised by the example, in the example's own line numbering."""
-
-    type: str
-    qualname: str
-    message: str
-    line: int | None
-
-    def matches(self, expected: str) -> bool:
-        return expected in (self.type, self.qualname)
-
-
-@dataclass(frozen=True)
-class CellResult:
-    title: str
-    first_line: int
-    queries: int
-    statements: list[Statement]
-    stdout: str
-    stderr: str
-    warnings: list[dict[str, Any]]
-    seconds: float
-    error: ExampleError | None = None
-    statements_truncated: bool = False
-    n_plus_one: list[dict[str, Any]] = field(default_factory=list)
-    warnings_dropped: int = 0
-
-    @property
-    def lazy_loads(self) -> int:
-        return sum(1 for s in self.statements if s.load == "lazy")
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What really happened when an example ran."""
-
-    cells: list[CellResult]
-    finished: bool
-    timed_out: bool
-    crash: str | None
-    output_dropped: int
-    wall_seconds: float
-
-    @property
-    def queries(self) -> int:
-        return sum(c.queries for c in self.cells)
-
-    @property
-    def error(self) -> ExampleError | None:
-        return next((c.error for c in self.cells if c.error is not None), None)
-
-    @property
-    def ok(self) -> bool:
-        return self.finished and self.error is None and self.crash is None
-
-    def cell(self, title: str) -> CellResult | None:
-        return next((c for c in self.cells if c.title == title), None)
-
-    def problem(self) -> str | None:
-        """One line for what went wrong, or None."""
-        if self.crash:
-            return self.crash
-        err = self.error
-        if err is not None:
-            where = f" at line {err.line}" if err.line else ""
-            return f"{err.type}{where}: {err.message}"
-        return None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        cells = []
-        for c in data["cells"]:
-            err = c.get("error")
-            cells.append(
-                CellResult(
-                    title=c["title"],
-                    first_line=c["first_line"],
-                    queries=c["queries"],
-                    statements=[Statement(**s) for s in c["statements"]],
-                    stdout=c["stdout"],
-                    stderr=c["stderr"],
-                    warnings=list(c["warnings"]),
-                    seconds=c["seconds"],
-                    error=ExampleError(**err) if err else None,
-                    statements_truncated=c.get("statements_truncated", False),
-                    n_plus_one=list(c.get("n_plus_one", [])),
-                    warnings_dropped=c.get("warnings_dropped", 0),
-                )
-            )
-        return cls(
-            cells=cells,
-            finished=data["finished"],
-            timed_out=data["timed_out"],
-            crash=data["crash"],
-            output_dropped=data.get("output_dropped", 0),
-            wall_seconds=data.get("wall_seconds", 0.0),
-        )
+__all__ = ["CellResult", "ExampleError", "RunResult", "Runner", "Statement", "WorkerError"]
 
 
 class WorkerError(RuntimeError):
@@ -147,7 +34,11 @@ class WorkerError(RuntimeError):
 
 def _worker_env() -> dict[str, str]:
     """The example's environment: ours minus anything that points at the user's progress."""
-    env = {k: v for k, v in os.environ.items() if k not in (HOME_ENV, DECKS_ENV)}
+    # Nothing that points at the user's progress or decks, nor at a database: a run's database
+    # comes only from its RunRequest (a SQLite run must not find the user's own URL).
+    # Every SQLAQUIZ_ variable is ours (home, decks, the server URL with its password).
+    hidden = {HOME_ENV, DECKS_ENV, engines.URL_ENV, engines.ASYNC_URL_ENV, engines.SERVER_ENV}
+    env = {k: v for k, v in os.environ.items() if k not in hidden and not k.startswith("SQLAQUIZ_")}
     env["MALLOC_ARENA_MAX"] = "2"  # keeps the address space, and so the memory cap, predictable
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.pop("PYTHONSTARTUP", None)
@@ -179,8 +70,9 @@ def _end_strays(mark: bytes) -> None:
 class _Worker:
     """One warm worker process; one request at a time."""
 
-    def __init__(self, fork: bool) -> None:
-        args = [sys.executable, "-m", "quiz.sandbox.worker"] + ([] if fork else ["--no-fork"])
+    def __init__(self, fork: bool, database: str = "sqlite") -> None:
+        args = [sys.executable, "-m", "quiz.sandbox.worker", "--database", database]
+        args += [] if fork else ["--no-fork"]
         # An empty folder as the worker's cwd: `-m` puts the cwd first on sys.path, and a
         # learner's scratch `sqlalchemy.py` must not replace the real library.
         self.home = tempfile.TemporaryDirectory(
@@ -204,11 +96,11 @@ class _Worker:
         )
         self.busy = False
 
-    def request(self, payload: dict[str, Any]) -> dict[str, Any]:
+    def request(self, request: RunRequest) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.busy = True  # stays True if Ctrl-C interrupts the wait: close() then stops the run
         try:
-            self.proc.stdin.write(json.dumps(payload) + "\n")
+            self.proc.stdin.write(json.dumps(request.to_dict()) + "\n")
             self.proc.stdin.flush()
             line = self.proc.stdout.readline()
         except (BrokenPipeError, OSError) as exc:
@@ -248,7 +140,14 @@ class Runner:
         memory_mb: int | None = DEFAULT_MEMORY_MB,
         workers: int = 1,
         fork: bool | None = None,
+        database: engines.Database | None = None,
+        sandbox: bool | None = None,
+        owns_database: bool = False,
     ) -> None:
+        self.owns_database = owns_database  # close() closes the database engine too
+        # SQLAQUIZ_SANDBOX=off turns Landlock off (to debug an example that needs more access)
+        self.sandbox = os.environ.get("SQLAQUIZ_SANDBOX") != "off" if sandbox is None else sandbox
+        self.database: engines.Database = database or engines.SQLite()
         self.timeout = timeout
         self.memory_mb = memory_mb
         self.size = max(1, workers)
@@ -270,7 +169,7 @@ class Runner:
                 self._idle.append(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.fork)
+        worker = _Worker(self.fork, self.database.name)
         self._all.append(worker)
         return worker
 
@@ -283,35 +182,32 @@ class Runner:
             self._idle.append(worker)
 
     def run(self, code: str, filename: str = "example.py", batch: bool = False) -> RunResult:
-        """Run one example and report what happened (`batch`: more runs follow at once)."""
-        payload = {
-            "code": code,
-            "filename": filename,
-            "batch": batch,
-            "timeout": self.timeout,
-            "memory_bytes": self.memory_mb * 2**20 if self.memory_mb else None,
-            "output_limit": OUTPUT_LIMIT,
-        }
-        worker = self._take()
-        try:
-            reply = worker.request(payload)
-        except WorkerError as exc:
-            # Not retried: the example itself may have killed the worker. The next run starts
-            # a fresh one.
-            worker.close()
-            with self._lock:
-                if worker in self._all:  # close() may have taken it already
-                    self._all.remove(worker)
-            return RunResult(
-                [],
-                finished=False,
-                timed_out=False,
-                crash=str(exc),
-                output_dropped=0,
-                wall_seconds=0.0,
+        """Run one example on a fresh database and report what happened (`batch`: more runs
+        follow at once)."""
+        name = self.database.name
+        with self.database.provision() as env:
+            request = RunRequest(
+                code=code,
+                filename=filename,
+                batch=batch,
+                timeout=self.timeout,
+                memory_bytes=self.memory_mb * 2**20 if self.memory_mb else None,
+                env=env,
+                sandbox=self.sandbox,
             )
-        self._give_back(worker)
-        return RunResult.from_dict(reply)
+            worker = self._take()
+            try:
+                reply = worker.request(request)
+            except WorkerError as exc:
+                # Not retried: the example itself may have killed the worker. The next run
+                # starts a fresh one.
+                worker.close()
+                with self._lock:
+                    if worker in self._all:  # close() may have taken it already
+                        self._all.remove(worker)
+                return RunResult.crashed(str(exc), name)
+            self._give_back(worker)
+        return RunResult.from_dict({**reply, "database": name})
 
     def run_many(self, codes: list[tuple[str, str]]) -> list[RunResult]:
         """Run (code, filename) pairs spread over the workers, results in order."""
@@ -324,3 +220,5 @@ class Runner:
             workers, self._all, self._idle = self._all, [], []
         for worker in workers:
             worker.close()
+        if self.owns_database:
+            self.database.close()

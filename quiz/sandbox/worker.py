@@ -21,6 +21,9 @@ import tempfile
 import time
 from typing import Any
 
+from quiz.sandbox import landlock
+from quiz.sandbox.protocol import RunRequest
+
 try:
     import resource
 except ImportError:  # not on this platform: no memory cap, the timeout still holds
@@ -43,6 +46,8 @@ WARM_MODULES = (
     "alembic.command",
     "alembic.config",
 )
+# Warmed only in a worker for PostgreSQL runs (`--database postgresql`).
+POSTGRES_MODULES = ("psycopg", "asyncpg", "sqlalchemy.dialects.postgresql")
 
 
 # Run once in the worker before any fork: SQLAlchemy, FastAPI and Pydantic initialise much of
@@ -143,7 +148,7 @@ def _prime() -> None:
     capture.RECORDER.reset()
 
 
-def warm_up(prime: bool = True) -> None:
+def warm_up(prime: bool = True, database: str = "sqlite") -> None:
     """Import what examples use and install the capture hooks (and prime, before forking)."""
     import gc
     import importlib
@@ -151,7 +156,8 @@ def warm_up(prime: bool = True) -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # import-time deprecations are not the example's
-        for name in WARM_MODULES:
+        extra = POSTGRES_MODULES if database == "postgresql" else ()
+        for name in (*WARM_MODULES, *extra):
             with contextlib.suppress(ImportError):
                 importlib.import_module(name)
     from quiz.sandbox import capture
@@ -199,11 +205,13 @@ def _prepare_child(workdir: str) -> int:
     return _current_vsize()
 
 
-def _child_main(request: dict[str, Any], out: Any, base_vsize: int) -> None:
+def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
     """Run one example; called in the (isolated, prepared) child process."""
     from quiz.sandbox import capture
 
-    cap = request.get("memory_bytes")
+    os.environ.update(request.env)  # the run's database (sandbox.engines)
+    _confine(request, out)
+    cap = request.memory_bytes
     if resource is not None and cap:
         # The cap is on what the example adds to the worker's address space.
         limit = base_vsize + int(cap)
@@ -214,11 +222,24 @@ def _child_main(request: dict[str, Any], out: Any, base_vsize: int) -> None:
         out.flush()
 
     capture.run_example(
-        request["code"],
-        request["filename"],
+        request.code,
+        request.filename,
         emit,
-        output_limit=request.get("output_limit", 1_000_000),
+        output_limit=request.output_limit,
     )
+
+
+def _confine(request: RunRequest, out: Any) -> None:
+    """Temporary files go to the run's own folder, and on Linux Landlock keeps the example there
+    (sandbox/landlock.py). The first record says what confinement the run had."""
+    workdir = os.getcwd()
+    os.environ["TMPDIR"] = workdir
+    tempfile.tempdir = workdir
+    applied: str | None = "off"
+    if request.sandbox:
+        applied = landlock.restrict(workdir, landlock.database_ports(request.env))
+    out.write(json.dumps({"sandbox": applied}) + "\n")
+    out.flush()
 
 
 def _current_vsize() -> int:
@@ -378,7 +399,7 @@ class _Spare:
                     with os.fdopen(read_end, "rb") as pipe:
                         data = pipe.read()
                     if data:
-                        _child_main(json.loads(data), out, base_vsize)
+                        _child_main(RunRequest.from_dict(json.loads(data)), out, base_vsize)
                         os.write(done_write, b"x")
             except BaseException:
                 code = 70
@@ -387,10 +408,10 @@ class _Spare:
         os.close(read_end)
         os.close(done_write)
 
-    def start(self, request: dict[str, Any]) -> bool:
+    def start(self, request: RunRequest) -> bool:
         """Hand over the request; False if the child is already gone."""
         try:
-            os.write(self.write_end, json.dumps(request).encode())
+            os.write(self.write_end, json.dumps(request.to_dict()).encode())
             return True
         except OSError:
             return False
@@ -437,11 +458,11 @@ def _take_spare() -> _Spare:
     return spare or _Spare()
 
 
-def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any], Any]:
+def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], Any]:
     """Run one example in a contained child; return its reply and a cleanup to call after
     the reply is sent (killing and reaping the child, removing its folder)."""
-    timeout = float(request.get("timeout", 10.0))
-    memory = request.get("memory_bytes")
+    timeout = request.timeout
+    memory = request.memory_bytes
     started = time.perf_counter()
     spare: _Spare | None = None
     if use_fork:
@@ -456,10 +477,11 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
         _CURRENT[0] = None
     else:
         workdir, result_path = _run_files()
-        status, timed_out = _run_fresh({**request, "workdir": workdir}, result_path, timeout)
+        status, timed_out = _run_fresh(request, workdir, result_path)
     records = _read_records(result_path)
     cells = [r for r in records if "title" in r]
     done = next((r for r in records if r.get("done")), None)
+    sandbox = next((r["sandbox"] for r in records if "sandbox" in r), None)
     reply = {
         "cells": cells,
         "finished": done is not None,
@@ -467,6 +489,7 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
         "crash": _describe_exit(status, timed_out, done is not None, timeout, memory),
         "output_dropped": done.get("output_dropped", 0) if done else 0,
         "wall_seconds": round(time.perf_counter() - started, 4),
+        "sandbox": sandbox,
     }
 
     def cleanup() -> None:
@@ -478,19 +501,18 @@ def run_request(request: dict[str, Any], use_fork: bool) -> tuple[dict[str, Any]
     return reply, cleanup
 
 
-def _run_fresh(
-    request: dict[str, Any], result_path: str, timeout: float
-) -> tuple[int | None, bool]:
+def _run_fresh(request: RunRequest, workdir: str, result_path: str) -> tuple[int | None, bool]:
     """Fallback where fork is unavailable: a new interpreter per run."""
+    timeout = request.timeout
     proc = subprocess.Popen(
-        [sys.executable, "-m", "quiz.sandbox.worker", "--child", result_path],
+        [sys.executable, "-m", "quiz.sandbox.worker", "--child", result_path, workdir],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     assert proc.stdin is not None
-    proc.stdin.write(json.dumps(request).encode())
+    proc.stdin.write(json.dumps(request.to_dict()).encode())
     proc.stdin.close()
     try:
         code = proc.wait(timeout)
@@ -530,7 +552,7 @@ def _rehearse(line: str, reply: dict[str, Any]) -> None:
         select.select([], [], [], 0)
 
 
-def serve(use_fork: bool) -> None:
+def serve(use_fork: bool, database: str = "sqlite") -> None:
     """The worker loop: one request per line until stdin closes."""
     # Replies get a private copy of the pipe; fd 1 becomes stderr, so nothing an import or an
     # example prints (even from C) can reach the protocol.
@@ -541,13 +563,13 @@ def serve(use_fork: bool) -> None:
     signal.signal(signal.SIGTERM, _on_terminate)
     _become_subreaper()
     if use_fork:
-        warm_up()
+        warm_up(database=database)
     if use_fork:
         _SPARE[0] = _Spare()
     for line in sys.stdin:
         if not line.strip():
             continue
-        request = json.loads(line)
+        request = RunRequest.from_dict(json.loads(line))
         reply, cleanup = run_request(request, use_fork)
         out.write(json.dumps(reply) + "\n")
         out.flush()
@@ -555,23 +577,24 @@ def serve(use_fork: bool) -> None:
         if use_fork:
             # Primed while the user reads the report; in a batch (validate --run) the next
             # request is already waiting, so priming would only delay it.
-            _SPARE[0] = _Spare(prime=not request.get("batch"))
-            if not request.get("batch"):
+            _SPARE[0] = _Spare(prime=not request.batch)
+            if not request.batch:
                 _rehearse(line, reply)
     if _SPARE[0] is not None:
         _SPARE[0].discard()
 
 
 def main(argv: list[str]) -> None:
-    if len(argv) >= 2 and argv[0] == "--child":
-        request = json.loads(sys.stdin.read())
+    if len(argv) >= 3 and argv[0] == "--child":
+        request = RunRequest.from_dict(json.loads(sys.stdin.read()))
         warm_up(prime=False)
-        base_vsize = _prepare_child(request["workdir"])
+        base_vsize = _prepare_child(argv[2])
         with open(argv[1], "w", encoding="utf-8") as out:
             _child_main(request, out, base_vsize)
         os._exit(0)  # a thread the example left running must not keep this process alive
     use_fork = hasattr(os, "fork") and "--no-fork" not in argv
-    serve(use_fork)
+    database = argv[argv.index("--database") + 1] if "--database" in argv[:-1] else "sqlite"
+    serve(use_fork, database)
 
 
 if __name__ == "__main__":

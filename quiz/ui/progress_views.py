@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -123,14 +123,15 @@ def column_chart(series: list[tuple[date, int]], title: str, height: int = 5) ->
     return Panel(Group(*rows, axis, caption), title=title, title_align="left", expand=False)
 
 
-def stats_report(console: Console, s: Stats) -> None:
+def stats_report(s: Stats) -> Group:
     if not s.reviews_total:
-        console.print(
-            "No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
-            "your statistics appear here after the first grade."
+        return Group(
+            Text.from_markup(
+                "No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
+                "your statistics appear here after the first grade."
+            ),
+            column_chart(s.forecast, "due in the next 14 days"),
         )
-        console.print(column_chart(s.forecast, "due in the next 14 days"))
-        return
     facts = Table.grid(padding=(0, 2))
     facts.add_row("reviews", str(s.reviews_total))
     facts.add_row("streak", f"{s.streak_days} day{'s' if s.streak_days != 1 else ''}")
@@ -160,4 +161,4 @@ def stats_report(console: Console, s: Stats) -> None:
         for cid, lapses, again in s.hardest:
             hard.add_row(Text(cid), str(lapses), str(again))
         parts.append(hard)
-    console.print(Group(*parts))
+    return Group(*parts)

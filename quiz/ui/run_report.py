@@ -13,6 +13,7 @@ from rich.text import Text
 
 from quiz.deck.cards import Card
 from quiz.sandbox.client import CellResult, RunResult, Statement
+from quiz.sandbox.protocol import DATABASE_NAMES
 from quiz.ui.card_view import code
 from quiz.ui.style import plural
 
@@ -29,17 +30,23 @@ def _statement(st: Statement) -> RenderableType:
         marks.append(f" [same SQL as #{st.similar_to}]", style="yellow")
     if st.many:
         marks.append(" [executemany]", style="dim")
-    if st.failed:
+    if st.failed and st.sent:
         marks.append(" [failed]", style="bold red")
     if st.thread != "MainThread":
         marks.append(f" [thread {st.thread}]", style="dim")
-    head = Text(f"#{st.n}", style="bold")
-    head.append(f"  {st.ms:.2f} ms", style="dim")
+    if st.sent:
+        head = Text(f"#{st.n}", style="bold")
+        head.append(f"  {st.ms:.2f} ms", style="dim")
+    else:  # no number: it is not one of the cell's queries
+        head = Text("not sent", style="bold red")
     head.append_text(marks)
     sql = Syntax(st.sql, "sql", word_wrap=True, theme="ansi_dark")
     parts: list[RenderableType] = [head, sql]
     if st.params not in (None, [], (), {}):
         parts.append(Text(f"   params: {st.params}", style="dim"))
+    if st.error is not None:
+        why = "error" if st.sent else "stopped before the driver"
+        parts.append(Text(f"   {why}: {st.error}", style="red"))
     return Group(*parts)
 
 
@@ -84,14 +91,13 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
         if len(run) > 1:
             parts.append(_repeats(run))
     if cell.statements_truncated:
-        parts.append(
-            Text(f"… {cell.queries - len(cell.statements)} more statements not shown", style="dim")
-        )
+        shown = sum(1 for st in cell.statements if st.sent)
+        parts.append(Text(f"… {cell.queries - shown} more statements not shown", style="dim"))
     for hint in cell.n_plus_one:
-        rel = hint["relationship"]
+        rel = hint.relationship
         parts.append(
             Text(
-                f"N+1: {plural(hint['lazy_loads'], 'lazy load')} of {rel} — load it up front with "
+                f"N+1: {plural(hint.lazy_loads, 'lazy load')} of {rel} — load it up front with "
                 f"selectinload({rel}) or joinedload({rel})",
                 style="bold yellow",
             )
@@ -107,8 +113,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
                 )
             )
     for w in cell.warnings:
-        where = f" (line {w['line']})" if w.get("line") else ""
-        parts.append(Text(f"⚠ {w['category']}{where}: {w['message']}", style="yellow"))
+        where = f" (line {w.line})" if w.line else ""
+        parts.append(Text(f"⚠ {w.category}{where}: {w.message}", style="yellow"))
     if cell.warnings_dropped:
         parts.append(Text(f"⚠ … and {cell.warnings_dropped:,} more warnings", style="yellow"))
     if cell.error is not None:
@@ -118,6 +124,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
         parts.append(Text("no SQL, no output", style="dim"))
     title = Text(f"cell {index}/{total_cells} · {cell.title}", style="bold")
     title.append(f" — {queries_word(cell.queries)}", style="bold cyan")
+    if cell.not_sent:
+        title.append(f" · {len(cell.not_sent)} not sent", style="bold red")
     return Panel(
         Group(*parts), title=title, title_align="left", border_style="red" if cell.error else "cyan"
     )
@@ -167,6 +175,21 @@ def run_report(
     if result.crash and not result.timed_out:
         console.print(Text(f"✗ {result.crash}", style="bold red"))
     console.print(verdict_line(result, failures, expected))
+    if result.sandbox in (None, "off") and result.cells:
+        console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
+
+
+NO_SANDBOX = Text(
+    "⚠ no sandbox on this system (it needs Linux 5.13+ with Landlock): "
+    "the example ran with your user's permissions",
+    style="yellow",
+)
+
+
+SANDBOX_OFF = Text(
+    "⚠ sandbox off (SQLAQUIZ_SANDBOX=off): the example ran with your user's permissions",
+    style="yellow",
+)
 
 
 def run_json(
@@ -186,6 +209,8 @@ def run_json(
         "finished": result.finished,
         "output_dropped": result.output_dropped,
         "seconds": result.wall_seconds,
+        "database": result.database,
+        "sandbox": result.sandbox,
         "failures": failures if failures is not None else [],
     }
 
@@ -211,6 +236,46 @@ def compare_counts(original: RunResult, edited: RunResult) -> Table:
 # --------------------------------------------------------------------------- validate
 
 
+def _outcome(cell: CellResult | None, result: RunResult) -> tuple[str, str]:
+    """(what a cell did on one database, its comparable key) for the side-by-side table."""
+    if cell is None:
+        return ("did not run" if not result.crash else result.crash.split(":")[0]), "absent"
+    text = queries_word(cell.queries)
+    if cell.error is not None:
+        text += f" ✗ {cell.error.type}"
+    return text, f"{cell.queries}/{cell.error.type if cell.error else ''}"
+
+
+def compare_databases(results: dict[str, RunResult], failures: dict[str, list[str]]) -> Table:
+    """Per cell, the query count and outcome on each database; rows that differ stand out."""
+    table = Table(title="the same example on each database", title_justify="left")
+    table.add_column("cell")
+    for name in results:
+        table.add_column(DATABASE_NAMES.get(name, name), justify="right")
+    table.add_column("")
+    titles = list(dict.fromkeys(c.title for r in results.values() for c in r.cells))
+    for title in titles:
+        outcomes = [_outcome(r.cell(title), r) for r in results.values()]
+        differs = len({key for _, key in outcomes}) > 1
+        style = "bold yellow" if differs else ""
+        table.add_row(
+            title,
+            *(Text(text, style=style) for text, _ in outcomes),
+            Text("≠ differs", style="bold yellow") if differs else Text(""),
+        )
+    totals = [
+        Text(queries_word(r.queries) + (" ✓" if not failures[n] else " ✗"),
+             style="green" if not failures[n] else "red")
+        for n, r in results.items()
+    ]  # fmt: skip
+    table.add_section()
+    table.add_row(Text("total", style="bold"), *totals, "")
+    for name, problems in failures.items():
+        for problem in problems:
+            table.add_row(Text(f"✗ {DATABASE_NAMES.get(name, name)}", style="red"), problem)
+    return table
+
+
 def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Table:
     table = Table(title="sqlaquiz validate --run", title_justify="left")
     table.add_column("card")
@@ -219,7 +284,9 @@ def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Tabl
     table.add_column("verdict", overflow="fold")
     for card, result, failures in rows:
         if result is None:
-            table.add_row(card.id, "—", "—", Text("no example", style="dim"))
+            names = " and ".join(DATABASE_NAMES.get(d, d) for d in card.databases)
+            why = f"runs on {names} only" if card.example else "no example"
+            table.add_row(card.id, "—", "—", Text(why, style="dim"))
             continue
         verdict = (
             Text("✓ ok", style="green")

@@ -1,36 +1,36 @@
-"""What a review session shows besides the cards: keys, verdicts, help and the summary."""
+"""What a review session shows besides the cards: prompts, keys, verdicts, notes, help and the
+summary. Renderables and prompt text only; the session prints them."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
-from rich.console import Console
+from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from quiz.review.scheduler import format_interval, utc
+from quiz.review.queue import Tally
+from quiz.review.scheduler import Rating, format_interval, utc
 
-if TYPE_CHECKING:
-    from quiz.review.session import Tally
+ANSWER_PROMPT = "Your answer (optional) · Enter reveals · u undo · q quit: "
+COUNT_PROMPT = "How many queries? (a number, or u undo · q quit; Enter) "
+RAISES_PROMPT = "Does it raise? y/n (u undo · q quit) > "
 
-GRADES = {1: ("Again", "red"), 2: ("Hard", "yellow"), 3: ("Good", "green"), 4: ("Easy", "cyan")}
 
-
-def keys_prompt(intervals: dict[int, str] | None, has_example: bool) -> str:
+def keys_prompt(intervals: dict[Rating, timedelta] | None, has_example: bool) -> str:
     """The grade keys with the interval each gives (none in cram mode: nothing is scheduled)."""
     if intervals is None:
-        grades = "  ".join(f"[{n}] {GRADES[n][0]}" for n in (1, 2, 3, 4)) + "   (cram: not saved)"
+        grades = "  ".join(f"[{int(r)}] {r.name}" for r in Rating) + "   (cram: not saved)"
     else:
-        grades = "  ".join(f"[{n}] {GRADES[n][0]} {intervals[n]}" for n in (1, 2, 3, 4))
+        grades = "  ".join(f"[{int(r)}] {r.name} {format_interval(intervals[r])}" for r in Rating)
     extra = "r run · e edit · " if has_example else ""
     return f"{grades}\n{extra}s skip · u undo · q quit · ? help > "
 
 
 def prediction_verdict(
-    console: Console, ask: str, guess: int | bool, truth: int | bool | None, cell: str | None
-) -> None:
+    ask: str, guess: int | bool, truth: int | bool | None, cell: str | None
+) -> Text:
     if ask == "queries":
         where = f"the '{cell}' cell" if cell else "the example"
         said = (
@@ -42,21 +42,42 @@ def prediction_verdict(
             f"{'raised' if truth else 'did not raise'}."
         )
     if guess == truth:
-        console.print(Text(f"✓ Right. {said}", style="bold green"))
-    else:
-        console.print(Text(f"✗ Not quite. {said}", style="bold red"))
+        return Text(f"✓ Right. {said}", style="bold green")
+    return Text(f"✗ Not quite. {said}", style="bold red")
 
 
-def prediction_unsettled(console: Console, problem: str | None) -> None:
+def prediction_unsettled(problem: str | None) -> Text:
     reason = f" ({problem})" if problem else ""
-    console.print(
-        Text(
-            f"? The run could not settle your prediction{reason}; it is not scored.", style="yellow"
-        )
+    return Text(
+        f"? The run could not settle your prediction{reason}; it is not scored.", style="yellow"
     )
 
 
-def help_panel(console: Console) -> None:
+def hint(text: str) -> Text:
+    """What would have been understood, after input that was not."""
+    return Text(text, style="yellow")
+
+
+def note(text: str) -> Text:
+    """A quiet remark: nothing to undo, no example to run."""
+    return Text(text, style="dim")
+
+
+def failed(message: str) -> Text:
+    """Something the user asked for could not happen (the session goes on)."""
+    return Text(f"✗ {message}", style="red")
+
+
+def saved(due_in: timedelta, comes_back_later: bool) -> Text:
+    also = " (in this session too, if it is still going then)" if comes_back_later else ""
+    return note(f"saved — next review in {format_interval(due_in)}{also}")
+
+
+def undone(card_id: str) -> Text:
+    return Text(f"undone: {card_id} is back", style="yellow")
+
+
+def help_panel() -> Panel:
     table = Table.grid(padding=(0, 2))
     for key, meaning in (
         ("1", "Again: you did not know it; it comes back soon"),
@@ -70,7 +91,7 @@ def help_panel(console: Console) -> None:
         ("q", "quit; every grade so far is saved"),
     ):
         table.add_row(Text(key, style="bold"), meaning)
-    console.print(Panel(table, title="keys", title_align="left"))
+    return Panel(table, title="keys", title_align="left")
 
 
 def _when(due: datetime, now: datetime) -> str:
@@ -81,10 +102,9 @@ def _when(due: datetime, now: datetime) -> str:
     return f"in {format_interval(delta)} ({local})"
 
 
-def nothing_due(console: Console, next_due: datetime | None, new_left: int, now: datetime) -> None:
+def nothing_due(next_due: datetime | None, new_left: int, now: datetime) -> RenderableType:
     if next_due is None and not new_left:
-        console.print("No cards match these filters.")
-        return
+        return Text("No cards match these filters.")
     parts = ["Nothing is due right now."]
     if next_due is not None:
         parts.append(f"The next card is due {_when(next_due, now)}.")
@@ -94,11 +114,10 @@ def nothing_due(console: Console, next_due: datetime | None, new_left: int, now:
             "(--new N allows more)."
         )
     parts.append("Use --cram to practise these cards anyway (nothing is scheduled).")
-    for part in parts:
-        console.print(part)
+    return Text("\n".join(parts))
 
 
-def summary(console: Console, tally: Tally, next_due: datetime | None, cram: bool) -> None:
+def summary(tally: Tally, next_due: datetime | None, cram: bool) -> Panel:
     ended = tally.ended or tally.started
     spent = (ended - tally.started).total_seconds()
     table = Table.grid(padding=(0, 2))
@@ -112,4 +131,4 @@ def summary(console: Console, tally: Tally, next_due: datetime | None, cram: boo
     table.add_row("time", f"{int(spent // 60)}m {int(spent % 60):02d}s")
     if next_due is not None and not cram:
         table.add_row("next due", _when(next_due, ended))
-    console.print(Panel(table, title="session summary", title_align="left", border_style="green"))
+    return Panel(table, title="session summary", title_align="left", border_style="green")

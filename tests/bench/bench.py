@@ -44,7 +44,8 @@ EXAMPLE = textwrap.dedent(
         id: Mapped[int] = mapped_column(primary_key=True)
         team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
 
-    engine = create_engine("sqlite://")
+    import os
+    engine = create_engine(os.environ.get("SQLAQUIZ_DATABASE_URL", "sqlite://"))
     Base.metadata.create_all(engine)
     with Session(engine) as s:
         s.add_all([Team(players=[Player(), Player()]) for _ in range(10)])
@@ -200,7 +201,9 @@ def time_to_first_question(env: dict[str, str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--only", choices=["startup", "runner"], help="Just these figures.")
+    parser.add_argument(
+        "--only", choices=["startup", "runner", "postgres"], help="Just these figures."
+    )
     args = parser.parse_args()
     n, only = args.repeat, args.only
     home = Path(tempfile.mkdtemp(prefix="sqlaquiz-bench-"))
@@ -211,6 +214,8 @@ def main() -> None:
         startup(n, env)
     if only in (None, "runner"):
         runner_figures(n)
+    if only in (None, "postgres"):
+        postgres_figures(n, env)
     if only is None:
         the_rest(n, home, env)
     shutil.rmtree(home, ignore_errors=True)
@@ -297,6 +302,75 @@ def runner_figures(n: int) -> None:
     report("python example.py  vs  one example run (back-to-back batch)", plain, batch, ">= 4x")
 
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def postgres_figures(n: int, env: dict[str, str]) -> None:
+    """PostgreSQL vs SQLite, with a server already up ($SQLAQUIZ_POSTGRES_URL, else a throwaway
+    one started here), and the throwaway server's cold start to the first result."""
+    from quiz.sandbox import engines, pg_local
+
+    local = None
+    url = os.environ.get("SQLAQUIZ_POSTGRES_URL")
+    if not url:
+        if pg_local.find_binaries() is None:
+            print("PostgreSQL figures skipped: no server ($SQLAQUIZ_POSTGRES_URL) or binaries")
+            return
+        local = pg_local.LocalServer.start()
+        url = local.url
+    try:
+        database = engines.PostgreSQL(url)
+        with Runner() as on_sqlite, Runner(database=database) as on_postgres:
+            on_sqlite.run(EXAMPLE)
+            on_postgres.run(EXAMPLE)
+            sqlite_times, postgres_times = [], []
+            for _ in range(n):
+                sqlite_times.append(_timed_after(pause, lambda: on_sqlite.run(EXAMPLE)))
+                postgres_times.append(_timed_after(pause, lambda: on_postgres.run(EXAMPLE)))
+        database.close()
+        report(
+            "one run on PostgreSQL  vs  the same on SQLite (server up, after a pause)",
+            statistics.median(postgres_times),
+            statistics.median(sqlite_times),
+            "<= 2x",
+        )
+        folder = Path(tempfile.mkdtemp())
+        script = folder / "example.py"
+        script.write_text(EXAMPLE)
+        with_server = {**env, "SQLAQUIZ_POSTGRES_URL": url}
+        run_pg, run_sqlite = interleaved(
+            [
+                command([*sqlaquiz(), "run", "--file", str(script), "--db", "postgresql"],
+                        with_server),
+                command([*sqlaquiz(), "run", "--file", str(script)], with_server),
+            ],
+            n,
+        )  # fmt: skip
+        report(
+            "sqlaquiz run --db postgresql  vs  --db sqlite (whole process)", run_pg, run_sqlite, "-"
+        )
+        no_server = {k: v for k, v in env.items() if k != "SQLAQUIZ_POSTGRES_URL"}
+        cold = median_time(
+            command([*sqlaquiz(), "run", "--file", str(script), "--db", "postgresql"], no_server),
+            max(3, n // 2),
+        )
+        print(
+            f"{'cold start: throwaway server to the first result (whole run --file)':<68} "
+            f"{cold * 1000:8.1f} ms   (target <= 4000 ms)"
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        deck_pg = median_time(
+            command([*sqlaquiz(), "validate", "--run", "--db", "postgresql"], with_server), 3
+        )
+        deck_sqlite = median_time(command([*sqlaquiz(), "validate", "--run"], with_server), 3)
+        report(
+            "validate --run --db postgresql  vs  --db sqlite (whole deck)",
+            deck_pg,
+            deck_sqlite,
+            "-",
+        )
+    finally:
+        if local is not None:
+            local.stop()
 
 
 def the_rest(n: int, home: Path, env: dict[str, str]) -> None:

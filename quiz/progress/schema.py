@@ -1,0 +1,207 @@
+"""The persistence schema, written once: two tables, their column types, rows <-> records.
+
+Times are stored as naive UTC (what schema 1 wrote) and come back aware; states and ratings are
+stored as fsrs's integers and come back as fsrs's enums. Only the store uses these rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from enum import IntEnum
+from typing import Any, TypeVar
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, State
+from sqlalchemy import Boolean, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from quiz.clock import utc
+from quiz.progress.records import CardProgress, LoggedReview, Review
+
+IntEnumT = TypeVar("IntEnumT", bound=IntEnum)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime, stored naive."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class FsrsCardJson(TypeDecorator[FsrsCard]):
+    """fsrs's card, stored as the JSON of its to_dict()."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: FsrsCard | None, dialect: Dialect) -> str | None:
+        return None if value is None else fsrs_json(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> FsrsCard | None:
+        return None if value is None else FsrsCard.from_dict(json.loads(value))
+
+
+class IntEnumColumn(TypeDecorator[IntEnumT]):
+    """One of fsrs's IntEnums (State, Rating), stored as its integer."""
+
+    impl = Integer
+    cache_ok = True
+
+    def __init__(self, enum: type[IntEnumT]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: IntEnumT | None, dialect: Dialect) -> int | None:
+        return None if value is None else int(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> IntEnumT | None:
+        return None if value is None else self.enum(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CardStateRow(Base):
+    __tablename__ = "card_state"
+
+    card_id: Mapped[str] = mapped_column(String, primary_key=True)
+    fsrs: Mapped[FsrsCard] = mapped_column(FsrsCardJson)
+    due: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    state: Mapped[State] = mapped_column(IntEnumColumn(State))
+    reps: Mapped[int] = mapped_column(Integer)
+    lapses: Mapped[int] = mapped_column(Integer)
+    first_review: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_review: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def set(self, card: CardProgress) -> None:
+        """Take every value of `card` (its id stays)."""
+        self.fsrs = card.fsrs
+        self.due = card.due
+        self.state = card.state
+        self.reps = card.reps
+        self.lapses = card.lapses
+        self.first_review = card.first_review
+        self.last_review = card.last_review
+
+
+class ReviewRow(Base):
+    __tablename__ = "review_log"
+    __table_args__ = (UniqueConstraint("card_id", "reviewed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[str] = mapped_column(String, index=True)
+    rating: Mapped[Rating] = mapped_column(IntEnumColumn(Rating))
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    typed_answer: Mapped[str | None] = mapped_column(Text)
+    prediction: Mapped[str | None] = mapped_column(Text)
+    prediction_right: Mapped[bool | None] = mapped_column(Boolean)
+    was_due: Mapped[bool] = mapped_column(Boolean)
+    state_before: Mapped[str | None] = mapped_column(Text)  # JSON of snapshot(), for undo
+    due_after: Mapped[datetime] = mapped_column(UtcDateTime)
+    session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
+
+    @classmethod
+    def of(cls, logged: LoggedReview) -> ReviewRow:
+        review, before = logged.review, logged.state_before
+        return cls(
+            card_id=review.card_id,
+            rating=review.rating,
+            reviewed_at=review.reviewed_at,
+            duration_ms=review.duration_ms,
+            typed_answer=review.typed_answer,
+            prediction=review.prediction,
+            prediction_right=review.prediction_right,
+            was_due=review.was_due,
+            state_before=None if before is None else json.dumps(snapshot(before)),
+            due_after=review.due_after,
+            session_id=review.session_id,
+        )
+
+
+def review_record(row: Any) -> Review:
+    """A review_log row (an ORM ReviewRow or a Core row of its columns) as a record."""
+    return Review(
+        card_id=row.card_id,
+        rating=row.rating,
+        reviewed_at=row.reviewed_at,
+        duration_ms=row.duration_ms,
+        typed_answer=row.typed_answer,
+        prediction=row.prediction,
+        prediction_right=row.prediction_right,
+        was_due=row.was_due,
+        due_after=row.due_after,
+        session_id=row.session_id,
+        id=row.id,
+    )
+
+
+def state_before(row: Any) -> CardProgress | None:
+    """The card as a review_log row says it was before that review (None: it was new)."""
+    text = row.state_before
+    return None if text is None else from_snapshot(row.card_id, json.loads(text))
+
+
+def card_record(row: Any) -> CardProgress:
+    """A card_state row (an ORM CardStateRow or a Core row of its columns) as a record."""
+    return CardProgress(
+        card_id=row.card_id,
+        fsrs=row.fsrs,
+        due=row.due,
+        state=row.state,
+        reps=row.reps,
+        lapses=row.lapses,
+        first_review=row.first_review,
+        last_review=row.last_review,
+    )
+
+
+def fsrs_json(card: FsrsCard) -> str:
+    return json.dumps(card.to_dict())
+
+
+def snapshot(card: CardProgress) -> dict[str, Any]:
+    """A card state as the review log keeps it for undo, and as export files carry it: the
+    layout schema 1 chose, with the fsrs card as JSON text and times as naive UTC."""
+    return {
+        "fsrs": fsrs_json(card.fsrs),
+        "due": _naive_iso(card.due),
+        "state": int(card.state),
+        "reps": card.reps,
+        "lapses": card.lapses,
+        "first_review": _naive_iso(card.first_review),
+        "last_review": _naive_iso(card.last_review),
+    }
+
+
+def from_snapshot(card_id: str, data: Mapping[str, Any]) -> CardProgress:
+    """The inverse of snapshot(); raises KeyError, TypeError or ValueError on another shape."""
+    return CardProgress(
+        card_id=card_id,
+        fsrs=FsrsCard.from_dict(json.loads(data["fsrs"])),
+        due=_parse(data["due"]),
+        state=State(data["state"]),
+        reps=int(data["reps"]),
+        lapses=int(data["lapses"]),
+        first_review=_parse(data["first_review"]),
+        last_review=_parse(data["last_review"]),
+    )
+
+
+def _naive_iso(dt: datetime) -> str:
+    return utc(dt).replace(tzinfo=None).isoformat()
+
+
+def _parse(text: str) -> datetime:
+    return utc(datetime.fromisoformat(text))

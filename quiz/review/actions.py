@@ -1,0 +1,94 @@
+"""What the user can ask for during a review, and how their keys and lines become it.
+
+The parsers are pure: the session reads a key or a line, parses it here, and dispatches the
+action it gets back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from fsrs import Rating
+
+
+class Command(Enum):
+    """A key that is not a grade, by the key that asks for it."""
+
+    RUN = "r"
+    EDIT = "e"
+    SKIP = "s"
+    UNDO = "u"
+    QUIT = "q"
+    HELP = "?"
+
+
+@dataclass(frozen=True)
+class Grade:
+    rating: Rating
+
+
+# What the keys after the answer ask for.
+Action = Grade | Command
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user typed before the answer showed (None: they only pressed Enter)."""
+
+    text: str | None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A challenge guess, and the input it came from (kept in the review log)."""
+
+    guess: int | bool
+    said: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """Input that means nothing here; `hint` says what would."""
+
+    hint: str
+
+
+GRADE_KEYS = "1234" + "".join(c.value for c in Command)
+RAISES_KEYS = "ynuq"
+
+
+def grade_key(key: str) -> Action | None:
+    """A key after the answer; None for Enter (ask again)."""
+    if key in ("1", "2", "3", "4"):
+        return Grade(Rating(int(key)))
+    try:
+        return Command(key)
+    except ValueError:
+        return None
+
+
+def _lone(text: str) -> Command | None:
+    """A lone `u` or `q` typed at a text prompt means undo / quit."""
+    return {"u": Command.UNDO, "q": Command.QUIT}.get(text)
+
+
+def answer_line(line: str) -> Answer | Command:
+    """The line typed before the answer shows."""
+    typed = line.strip() or None
+    return _lone(typed or "") or Answer(typed)
+
+
+def count_prediction(line: str) -> Prediction | Command | Invalid:
+    """The line typed for a "how many queries?" challenge."""
+    said = line.strip()
+    if said.isdecimal():
+        return Prediction(int(said), said)
+    return _lone(said.lower()) or Invalid("type a whole number, e.g. 3")
+
+
+def raises_prediction(key: str) -> Prediction | Command | Invalid:
+    """The key pressed for a "does it raise?" challenge."""
+    if key in ("y", "n"):
+        return Prediction(key == "y", key)
+    return _lone(key.lower()) or Invalid("press y or n")
