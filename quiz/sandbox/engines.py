@@ -37,7 +37,6 @@ SERVER_ENV = "SQLAQUIZ_POSTGRES_URL"
 RUN_PREFIX = "sqlaquiz_run_"
 
 
-
 def default_database() -> str:
     """$SQLAQUIZ_DB, else sqlite."""
     from quiz.errors import UsageError
