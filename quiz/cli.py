@@ -6,15 +6,20 @@ Heavy modules (SQLAlchemy, Pydantic, FastAPI) are imported inside the commands t
 so `sqlaquiz --help` stays fast.
 """
 
-from pathlib import Path
-from typing import Annotated, Any
+from quiz.commands import early
 
-import typer
-from typer.core import TyperGroup
+# `sqlaquiz run`: its example's process starts now, and loads while the rest of sqlaquiz does.
+early.start_run_worker()
 
-from quiz import __version__
-from quiz.commands import common, params
-from quiz.errors import EXIT_INTERRUPTED, QuizError
+from pathlib import Path  # noqa: E402
+from typing import Annotated, Any  # noqa: E402
+
+import typer  # noqa: E402
+from typer.core import TyperGroup  # noqa: E402
+
+from quiz import __version__  # noqa: E402
+from quiz.commands import common, params  # noqa: E402
+from quiz.errors import EXIT_INTERRUPTED, QuizError  # noqa: E402
 
 
 class _Group(TyperGroup):

@@ -1,9 +1,9 @@
-"""How a run looks: per-cell statements, the verdict, JSON, edit comparison, validate's table."""
+"""How a run looks: per-cell statements, the verdict, edit comparison, validate's table (its
+JSON, without Rich: quiz/ui/run_json.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
@@ -190,29 +190,6 @@ SANDBOX_OFF = Text(
     "⚠ sandbox off (SQLAQUIZ_SANDBOX=off): the example ran with your user's permissions",
     style="yellow",
 )
-
-
-def run_json(
-    card_id: str | None, result: RunResult, failures: list[str] | None = None
-) -> dict[str, Any]:
-    data = result.to_dict()
-    err = result.error
-    return {
-        "card": card_id,
-        "queries": result.queries,
-        "cells": data["cells"],
-        "error": None
-        if err is None
-        else {"type": err.type, "qualname": err.qualname, "message": err.message, "line": err.line},
-        "timed_out": result.timed_out,
-        "crash": result.crash,
-        "finished": result.finished,
-        "output_dropped": result.output_dropped,
-        "seconds": result.wall_seconds,
-        "database": result.database,
-        "sandbox": result.sandbox,
-        "failures": failures if failures is not None else [],
-    }
 
 
 def compare_counts(original: RunResult, edited: RunResult) -> Table:
