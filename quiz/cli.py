@@ -11,6 +11,7 @@ from quiz.commands import early
 # `sqlaquiz run`: its example's process starts now, and loads while the rest of sqlaquiz does.
 early.start_run_worker()
 
+import gc  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Any  # noqa: E402
 
@@ -421,4 +422,9 @@ def reset(
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+    finally:
+        # On its way out Python collects every object once more: measured 50-100 ms once Typer
+        # and Rich are loaded, more with SQLAlchemy. Nothing needs it, the process is ending.
+        gc.freeze()
