@@ -76,16 +76,13 @@ def run_and_report(
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
     name = f"{card.id}.py" if card else Path(label).name
     filename = f"{label}.py" if card else label
-    edited: str | None = None
-    edited_result: RunResult | None = None
-    console: Console | None = None  # made after the request is sent: Rich takes a while
+    consoles: list[Console] = []  # made after the request is sent: Rich takes a while
 
     def show_code() -> None:  # while the example runs: the report starts with its code
-        nonlocal console
         from quiz.ui import card_view
 
-        console = common.console()
-        console.print(card_view.code(source, title=name))
+        consoles.append(common.console())
+        consoles[0].print(card_view.code(source, title=name))
 
     with (
         common.database(database) as db,
@@ -101,11 +98,30 @@ def run_and_report(
                 filename=filename,
                 edited_filename=f"{label}-edited.py",
             )
-            result, edited = both.original, both.edited
-            edited_result = both.result if edited else None  # an emptied file counts as no edit
-        else:
-            result = runner.run(source, filename=filename, meanwhile=None if as_json else show_code)
+            edited = both.edited or None  # an emptied file counts as no edit
+            return _report(
+                both.original, card, as_json, source, name, consoles, edited, both.result
+            )
+        result = runner.run(source, filename=filename, meanwhile=None if as_json else show_code)
+        # Drawn before the runner closes: the worker tidies up after the run meanwhile.
+        return _report(result, card, as_json, source, name, consoles)
+
+
+def _report(
+    result: RunResult,
+    card: Card | None,
+    as_json: bool,
+    source: str,
+    name: str,
+    consoles: list[Console],
+    edited: str | None = None,
+    edited_result: RunResult | None = None,
+) -> int:
+    """Print the run (and the edited version's) as JSON or as a report; the exit code.
+    `consoles`: the console that already drew the code, if one did."""
     failures = _failures(card, result)
+    if edited is None:
+        edited_result = None
     if as_json:
         from quiz.ui.run_json import run_json
 
@@ -116,11 +132,10 @@ def run_and_report(
         return 0 if not failures else 1
     from quiz.ui import run_report as render
 
-    code_shown = console is not None
-    console = console or common.console()
+    console = consoles[0] if consoles else common.console()
     if edited_result is None:
         expected = _expected(card, result.database)
-        shown = None if code_shown else source
+        shown = None if consoles else source
         render.run_report(console, result, shown, failures, expected=expected, title=name)
         return 0 if not failures else 1
     assert edited is not None
