@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.text import Text
 
 from quiz.deck.cards import Card
+from quiz.ui.code import NumberedCode
 from quiz.ui.style import difficulty
 
 
@@ -49,7 +49,7 @@ def answer(card: Card) -> RenderableType:
 
 def code(source: str, title: str = "example.py") -> RenderableType:
     return Panel(
-        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True, theme="ansi_dark"),
+        NumberedCode(source.rstrip("\n")),
         title=title,
         title_align="left",
         border_style="blue",

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -15,6 +14,7 @@ from quiz.deck.cards import Card
 from quiz.sandbox.client import CellResult, RunResult, Statement
 from quiz.sandbox.protocol import DATABASE_NAMES
 from quiz.ui.card_view import code
+from quiz.ui.code import sql as highlighted_sql
 from quiz.ui.style import plural
 
 # --------------------------------------------------------------------------- run reports
@@ -40,7 +40,7 @@ def _statement(st: Statement) -> RenderableType:
     else:  # no number: it is not one of the cell's queries
         head = Text("not sent", style="bold red")
     head.append_text(marks)
-    sql = Syntax(st.sql, "sql", word_wrap=True, theme="ansi_dark")
+    sql = highlighted_sql(st.sql)
     parts: list[RenderableType] = [head, sql]
     if st.params not in (None, [], (), {}):
         parts.append(Text(f"   params: {st.params}", style="dim"))
