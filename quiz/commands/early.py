@@ -14,8 +14,8 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: importing typing here would delay the worker's start
 if TYPE_CHECKING:
     from quiz.sandbox.process import WorkerProcess
 

@@ -78,11 +78,19 @@ def run_and_report(
     filename = f"{label}.py" if card else label
     consoles: list[Console] = []  # made after the request is sent: Rich takes a while
 
-    def show_code() -> None:  # while the example runs: the report starts with its code
+    def load_checks() -> None:  # while the example runs, rather than after
+        import quiz.deck.checks  # noqa: F401
+
+    def show_code() -> None:
+        """While the example runs: the report starts with its code; and what draws the rest
+        is loaded now rather than after the run."""
         from quiz.ui import card_view
 
         consoles.append(common.console())
         consoles[0].print(card_view.code(source, title=name))
+        import quiz.ui.run_report  # noqa: F401
+
+        load_checks()
 
     with (
         common.database(database) as db,
@@ -102,7 +110,9 @@ def run_and_report(
             return _report(
                 both.original, card, as_json, source, name, consoles, edited, both.result
             )
-        result = runner.run(source, filename=filename, meanwhile=None if as_json else show_code)
+        result = runner.run(
+            source, filename=filename, meanwhile=load_checks if as_json else show_code
+        )
         # Drawn before the runner closes: the worker tidies up after the run meanwhile.
         return _report(result, card, as_json, source, name, consoles)
 

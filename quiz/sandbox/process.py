@@ -9,13 +9,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
 import tempfile
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing's: importing typing here would delay the worker's start
 if TYPE_CHECKING:
+    from typing import Any
+
     from quiz.sandbox.protocol import RunRequest
 
 # Every variable of ours starts with this: the home and decks (quiz.paths), the database URLs
@@ -58,6 +61,26 @@ def end_strays(mark: bytes) -> None:
         if mark in environment:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(int(entry), signal.SIGKILL)
+
+
+def _exits_within(proc: subprocess.Popen[str], seconds: float) -> bool:
+    """Wait for the process to exit; Linux tells the moment it does, where Popen's wait with a
+    timeout polls (measured: up to 10 ms late when a worker exits in 20 ms)."""
+    try:
+        pidfd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+, or already reaped
+        try:
+            proc.wait(timeout=seconds)
+            return True
+        except subprocess.TimeoutExpired:
+            return False
+    try:
+        exited, _, _ = select.select([pidfd], [], [], seconds)
+    finally:
+        os.close(pidfd)
+    if exited:
+        proc.wait()
+    return bool(exited)
 
 
 class WorkerProcess:
@@ -128,9 +151,7 @@ class WorkerProcess:
         if self.proc.stdin:
             with contextlib.suppress(OSError):
                 self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=0.5 if self.busy else 0.2)
-        except subprocess.TimeoutExpired:
+        if not _exits_within(self.proc, 0.5 if self.busy else 0.2):
             self.proc.kill()  # idle (maybe still importing): nothing to lose
             self.proc.wait()
         if self.proc.stdout:
