@@ -1,13 +1,13 @@
 """One worker process as sqlaquiz sees it: its environment, its folder, one line each way.
 
-Kept to the standard library's lightest modules, so that a one-shot `sqlaquiz run` can start its
-worker before it has even loaded Typer (quiz/commands/early.py).
+Starting one needs only the standard library's lightest modules (json is imported when the
+first request goes), so that a one-shot `sqlaquiz run` starts its worker before it has even
+loaded Typer (quiz/commands/early.py).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import select
 import signal
@@ -120,6 +120,8 @@ class WorkerProcess:
 
     def send(self, request: RunRequest) -> None:
         """Hand the worker a request; it starts at once (or as soon as the worker is ready)."""
+        import json
+
         assert self.proc.stdin is not None
         self.busy = True  # stays True until the reply is read: close() then stops the run
         self.pending = request
@@ -131,6 +133,8 @@ class WorkerProcess:
 
     def receive(self) -> dict[str, Any]:
         """The reply to the request sent."""
+        import json
+
         assert self.proc.stdout is not None
         try:
             line = self.proc.stdout.readline()
