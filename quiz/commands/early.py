@@ -110,4 +110,4 @@ def take() -> WorkerProcess | None:
 def _close() -> None:
     """A worker nobody took (the command failed before running): end it and its run."""
     while _STARTED:
-        _STARTED.pop().close()
+        _STARTED.pop().close(stop=True)

@@ -65,7 +65,7 @@ class Runner:
                 self._all.append(prestarted)
                 self._idle.append(prestarted)
             else:
-                prestarted.close()
+                prestarted.close(stop=True)
 
     def __enter__(self) -> Runner:
         return self
@@ -93,7 +93,7 @@ class Runner:
             self._idle.append(worker)
 
     def _drop(self, worker: WorkerProcess) -> None:
-        worker.close()
+        worker.close(stop=True)
         with self._lock:
             if worker in self._all:  # close() may have taken it already
                 self._all.remove(worker)

@@ -149,8 +149,10 @@ class WorkerProcess:
         self.busy, self.pending = False, None
         return reply
 
-    def close(self) -> None:
-        if self.busy and self.proc.poll() is None:
+    def close(self, stop: bool = False) -> None:
+        """End the worker: at once if it is running an example or `stop` (nobody will use it),
+        else once it has finished its own tidying up; then whatever its runs left."""
+        if (self.busy or stop) and self.proc.poll() is None:
             self.proc.terminate()  # the worker kills the example it is running, then exits
         if self.proc.stdin:
             with contextlib.suppress(OSError):
