@@ -88,7 +88,7 @@ _SQL_KEYWORDS, _SQL_TYPES = _sql_words()
 
 
 def _styled(source: str, spans: Iterable[tuple[int, int, str]]) -> Text:
-    text = Text(source, tab_size=TAB_SIZE)
+    text = Text(source, tab_size=TAB_SIZE, justify="default")  # as Syntax's: lines not padded
     for start, end, style in spans:
         text.stylize(style, start, end)
     return text
@@ -211,6 +211,7 @@ def python(source: str) -> Text:
 
 def sql(statement: str) -> Text:
     """One SQL statement, highlighted (keywords matched in any case, as Pygments does)."""
+    statement = statement.expandtabs(TAB_SIZE)  # SQLAlchemy indents CREATE TABLE with tabs
 
     def spans() -> Iterable[tuple[int, int, str]]:
         for match in _SQL.finditer(statement):
