@@ -225,7 +225,8 @@ def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
     _confine(request, out)
     cap = request.memory_bytes
     if resource is not None and cap:
-        # The cap is on what the example adds to the worker's address space.
+        # The cap is on what the example adds to the worker's address space (in a cold worker
+        # that includes its own imports: FastAPI with its TestClient, about 35 MiB).
         limit = base_vsize + int(cap)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
