@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.text import Text
 
 from quiz.deck.cards import Card
+from quiz.ui.code import NumberedCode
 from quiz.ui.style import difficulty
+
+
+def _markdown(text: str) -> RenderableType:
+    # Imported here: Markdown costs ~30 ms to import, and `run` draws code, never Markdown.
+    from rich.markdown import Markdown
+
+    return Markdown(text)
 
 
 def card_header(card: Card, position: str | None = None) -> Text:
@@ -24,7 +30,7 @@ def card_header(card: Card, position: str | None = None) -> Text:
 
 def question(card: Card, position: str | None = None) -> RenderableType:
     """The question, its tags in the panel, its id (what `run` and `show` take) below it."""
-    body: RenderableType = Markdown(card.question)
+    body: RenderableType = _markdown(card.question)
     if card.tags:
         body = Group(body, Text(" ".join(f"#{t}" for t in card.tags), style="dim"))
     return Panel(
@@ -38,12 +44,12 @@ def question(card: Card, position: str | None = None) -> RenderableType:
 
 
 def answer(card: Card) -> RenderableType:
-    return Panel(Markdown(card.answer), title="Answer", title_align="left", border_style="green")
+    return Panel(_markdown(card.answer), title="Answer", title_align="left", border_style="green")
 
 
 def code(source: str, title: str = "example.py") -> RenderableType:
     return Panel(
-        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True, theme="ansi_dark"),
+        NumberedCode(source.rstrip("\n")),
         title=title,
         title_align="left",
         border_style="blue",
@@ -55,7 +61,7 @@ def challenge_prompt(card: Card) -> RenderableType:
     assert ch is not None
     kind = "a number of queries" if ch.ask == "queries" else "yes or no"
     return Panel(
-        Markdown(ch.prompt),
+        _markdown(ch.prompt),
         title=f"Predict ({kind}) before it runs",
         title_align="left",
         border_style="magenta",
