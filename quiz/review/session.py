@@ -117,6 +117,9 @@ class ReviewSession:
                     break
         except EOFError:
             self.console.print()
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the CLI says what is saved
+            exc.saved = self.grader.saved_note()  # type: ignore[attr-defined]
+            raise
         finally:
             self.runner.close()
             for other in self.other_runners.values():
@@ -124,6 +127,8 @@ class ReviewSession:
                     other.close()
         self.tally.ended = self.clock()
         self.console.print(views.summary(self.tally, self.grader.next_due(self.order), opts.cram))
+        if self.grader.rescued:
+            self.console.print(views.kept_in_rescue(self.grader.rescued, self.grader.rescue_path))
         return 0
 
     def _turn(self, card: Card) -> Flow:
@@ -202,8 +207,7 @@ class ReviewSession:
             if not self.queue.can_undo:
                 self.console.print(views.note("nothing to undo yet"))
                 return Flow.STAY
-            self._undo()
-            return Flow.DONE
+            return Flow.DONE if self._undo() else Flow.STAY
         if action is Command.SKIP:
             self.queue.skipped()
             return Flow.DONE
@@ -229,6 +233,7 @@ class ReviewSession:
         return views.keys_prompt(intervals, bool(turn.card.example))
 
     def _grade(self, turn: Turn, rating: scheduler.Rating) -> None:
+        lost_before = self.grader.lost
         saved = self.grader.grade(
             turn.card.id,
             rating,
@@ -241,14 +246,25 @@ class ReviewSession:
         )
         review_id, due_in = saved if saved is not None else (None, None)
         entry = self.queue.graded(rating, review_id, turn.right, due_in)
+        if self.grader.lost is not None and lost_before is None:
+            self.console.print(views.store_lost(self.grader.lost, self.grader.rescue_path))
         if due_in is not None:
-            self.console.print(views.saved(due_in, self.queue.comes_back_later(entry)))
+            later = self.queue.comes_back_later(entry)
+            kept = review_id is not None and review_id < 0
+            self.console.print(views.kept(due_in, later) if kept else views.saved(due_in, later))
 
-    def _undo(self) -> None:
-        last = self.queue.undo()
+    def _undo(self) -> bool:
+        """Take back the last grade; False (and why, on screen) when it cannot be."""
+        last = self.queue.history[-1]
         if last.review_id is not None:
-            self.grader.undo(last.review_id, last.card_id)
+            try:
+                self.grader.undo(last.review_id, last.card_id)
+            except QuizError as exc:
+                self.console.print(views.failed(str(exc)))
+                return False
+        self.queue.undo()
         self.console.print(views.undone(last.card_id))
+        return True
 
     def _runner_for(self, card: Card) -> Runner | None:
         """The runner for the session's database, or for one the card lists instead."""

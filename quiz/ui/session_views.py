@@ -4,6 +4,7 @@ summary. Renderables and prompt text only; the session prints them."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from rich.console import RenderableType
 from rich.panel import Panel
@@ -71,6 +72,33 @@ def failed(message: str) -> Text:
 def saved(due_in: timedelta, comes_back_later: bool) -> Text:
     also = " (in this session too, if it is still going then)" if comes_back_later else ""
     return note(f"saved — next review in {format_interval(due_in)}{also}")
+
+
+def store_lost(reason: str, rescue: Path | None) -> Text:
+    """The progress database could not take a grade: where grades go from now on."""
+    return Text(
+        f"✗ {reason}: this grade and the next ones are kept in {rescue} instead "
+        "(`sqlaquiz import` that file adds them back)",
+        style="bold red",
+    )
+
+
+def kept(due_in: timedelta, comes_back_later: bool) -> Text:
+    """A grade kept in the rescue file, not in the database."""
+    also = " (in this session too, if it is still going then)" if comes_back_later else ""
+    return Text(
+        f"kept in the rescue file — next review in {format_interval(due_in)}{also}",
+        style="yellow",
+    )
+
+
+def kept_in_rescue(count: int, rescue: Path | None) -> Text:
+    grades = "1 grade is" if count == 1 else f"{count} grades are"
+    return Text(
+        f"{grades} in {rescue}, not in your progress database: `sqlaquiz import {rescue}` "
+        "adds them back",
+        style="bold yellow",
+    )
 
 
 def undone(card_id: str) -> Text:
