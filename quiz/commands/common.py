@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 def labelled(label: str, style: str, message: str) -> Any:
     """`label` styled, then the message as plain text: values from users (paths, ids, topic
-    names) must never be read as Rich markup."""
+    names) must never be read as Rich markup, nor their control characters obeyed."""
     from rich.text import Text
 
+    from quiz.ui.safe import safe
+
     text = Text(label, style=style)
-    text.append(message)
+    text.append(safe(message))
     return text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import typer
@@ -174,7 +175,12 @@ def run(
         card = common.library(decks).get(card_id)
         source, label = card_source(card), card.id
     if export:
-        typer.echo(export_script(card, source) if card else source, nl=False)
+        script = export_script(card, source) if card else source
+        if sys.stdout.isatty():  # to a file it is the script as written; on screen, as text
+            from quiz.ui.safe import safe
+
+            script = safe(script)
+        typer.echo(script, nl=False)
         return 0
     if card is not None:
         common.check_runs_on(card, database)

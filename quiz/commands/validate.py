@@ -15,6 +15,7 @@ from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.engines import DATABASES, default_database
 from quiz.ui import run_report as render
+from quiz.ui.safe import safe_text
 from quiz.ui.style import plural
 
 
@@ -61,7 +62,7 @@ def validate(
 ) -> int:
     """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
     for problem in library.problems:
-        err.print(Text("✗ ", style="red") + Text(str(problem)))
+        err.print(Text("✗ ", style="red") + safe_text(problem))
     cards = library.cards
     if card_ids:
         cards = [library.get(cid) for cid in card_ids]

@@ -9,6 +9,7 @@ from rich.syntax import Syntax
 from rich.text import Text
 
 from quiz.deck.cards import Card
+from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import difficulty
 
 
@@ -16,7 +17,7 @@ def card_header(card: Card, position: str | None = None) -> Text:
     text = Text()
     if position:
         text.append(f"{position}  ", style="bold")
-    text.append(card.topic_name, style="cyan")
+    text.append(safe(card.topic_name), style="cyan")
     text.append("  ·  ")
     text.append_text(difficulty(card.difficulty))
     return text
@@ -24,27 +25,35 @@ def card_header(card: Card, position: str | None = None) -> Text:
 
 def question(card: Card, position: str | None = None) -> RenderableType:
     """The question, its tags in the panel, its id (what `run` and `show` take) below it."""
-    body: RenderableType = Markdown(card.question)
+    body: RenderableType = Markdown(safe(card.question))
     if card.tags:
-        body = Group(body, Text(" ".join(f"#{t}" for t in card.tags), style="dim"))
+        body = Group(body, safe_text(" ".join(f"#{t}" for t in card.tags), style="dim"))
     return Panel(
         body,
         title=card_header(card, position),
         title_align="left",
-        subtitle=Text(card.id, style="dim"),
+        subtitle=safe_text(card.id, style="dim"),
         subtitle_align="right",
         border_style="cyan",
     )
 
 
 def answer(card: Card) -> RenderableType:
-    return Panel(Markdown(card.answer), title="Answer", title_align="left", border_style="green")
+    return Panel(
+        Markdown(safe(card.answer)), title="Answer", title_align="left", border_style="green"
+    )
 
 
 def code(source: str, title: str = "example.py") -> RenderableType:
     return Panel(
-        Syntax(source.rstrip("\n"), "python", line_numbers=True, word_wrap=True, theme="ansi_dark"),
-        title=title,
+        Syntax(
+            safe(source.rstrip("\n")),
+            "python",
+            line_numbers=True,
+            word_wrap=True,
+            theme="ansi_dark",
+        ),
+        title=safe_text(title),
         title_align="left",
         border_style="blue",
     )
@@ -55,8 +64,19 @@ def challenge_prompt(card: Card) -> RenderableType:
     assert ch is not None
     kind = "a number of queries" if ch.ask == "queries" else "yes or no"
     return Panel(
-        Markdown(ch.prompt),
+        Markdown(safe(ch.prompt)),
         title=f"Predict ({kind}) before it runs",
         title_align="left",
         border_style="magenta",
+    )
+
+
+def untrusted(deck: object) -> Text:
+    """Why an example does not run, and the one command that lets it."""
+    import shlex
+
+    return safe_text(
+        f"⚠ not run: this deck is not trusted — read it, then `sqlaquiz trust "
+        f"{shlex.quote(str(deck))}` lets its examples run (as you)",
+        style="yellow",
     )
