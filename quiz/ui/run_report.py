@@ -13,7 +13,7 @@ from rich.text import Text
 
 from quiz.deck.cards import Card
 from quiz.sandbox.client import CellResult, RunResult, Statement
-from quiz.sandbox.protocol import DATABASE_NAMES
+from quiz.sandbox.protocol import DATABASE_NAMES, LOG_LIMIT
 from quiz.ui.card_view import code
 from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import plural
@@ -94,6 +94,8 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
     if cell.statements_truncated:
         shown = sum(1 for st in cell.statements if st.sent)
         parts.append(Text(f"… {cell.queries - shown} more statements not shown", style="dim"))
+    if cell.log_truncated:
+        parts.append(Text(LOG_TRUNCATED, style="yellow"))
     for hint in cell.n_plus_one:
         rel = hint.relationship
         parts.append(
@@ -152,6 +154,8 @@ def verdict_line(
     summary += f" · {result.wall_seconds:.2f} s"
     if result.output_dropped:
         summary += f" · output truncated ({result.output_dropped:,} characters dropped)"
+    if result.log_truncated:
+        summary += " · SQL log truncated"
     summary = safe(summary)  # cell titles are the example's
     if failures:
         text = Text("✗ ", style="bold red")
@@ -186,6 +190,11 @@ def run_report(
         console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
 
 
+LOG_TRUNCATED = (
+    f"… the run's log is full ({LOG_LIMIT // 1_000_000} MB of statements, parameters and "
+    "warnings): the rest of this cell's is counted, not shown"
+)
+
 NO_SANDBOX = Text(
     "⚠ no sandbox on this system (it needs Linux 5.13+ with Landlock): "
     "the example ran with your user's permissions",
@@ -215,6 +224,7 @@ def run_json(
         "crash": result.crash,
         "finished": result.finished,
         "output_dropped": result.output_dropped,
+        "log_truncated": result.log_truncated,
         "seconds": result.wall_seconds,
         "database": result.database,
         "sandbox": result.sandbox,
