@@ -467,6 +467,30 @@ def reset(
     raise typer.Exit(progress.reset(card, yes=yes, decks=deck))
 
 
+# ------------------------------------------------------------------ trust
+
+
+@app.command()
+def trust(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH...", help="Deck files or folders to trust, as they are now."),
+    ] = None,
+    show: Annotated[bool, typer.Option("--list", help="List the trusted deck files.")] = False,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Stop trusting these deck files or folders.")
+    ] = False,
+) -> None:
+    """Let a deck's examples run: they run as you.
+
+    Decks other than the bundled ones run no code until you trust them. Trust is kept per deck
+    file with a hash of its content: a deck that changes must be trusted again.
+    """
+    from quiz.commands.trust import trust as command
+
+    command(paths or [], show=show, revoke=revoke)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -41,11 +41,13 @@ def err_console() -> Console:
 
 
 def library(decks: list[Path] | None) -> Library:
-    """Bundled + user decks; each problem becomes one warning line, the rest still loads."""
+    """Bundled + user decks; each problem becomes one warning line, the rest still loads.
+    Which decks may run their examples is marked (`Library.trusted`)."""
+    from quiz.deck import trust
     from quiz.deck.cache import load_library_cached
     from quiz.paths import user_deck_paths
 
-    loaded = load_library_cached(user_deck_paths(decks))
+    loaded = trust.mark(load_library_cached(user_deck_paths(decks)))
     err = err_console()
     for problem in loaded.problems:
         err.print(labelled("warning: ", "yellow", str(problem)))
@@ -93,6 +95,25 @@ def database(name: str) -> Iterator[Database]:
         yield engine
     finally:
         engine.close()
+
+
+def require_trusted(library: Library, cards: list[Card]) -> None:
+    """Refuse, in one line, to run examples of decks the user has not trusted."""
+    from quiz.deck.trust import hint
+    from quiz.errors import UntrustedDeck
+
+    untrusted = [card for card in cards if not library.trusted(card)]
+    if not untrusted:
+        return
+    decks = sorted({card.source for card in untrusted})
+    if len(untrusted) == 1:
+        what = f"card {untrusted[0].id!r} comes from {decks[0]}, which is not trusted"
+    else:
+        what = f"{len(untrusted)} examples come from decks that are not trusted ({decks[0]}"
+        what += f" and {len(decks) - 1} more)" if len(decks) > 1 else ")"
+    raise UntrustedDeck(
+        f"{what}: nothing ran; read the deck, then `{hint(untrusted[0])}` lets it run (as you)"
+    )
 
 
 def check_runs_on(card: Card, database: str) -> None:

@@ -172,8 +172,11 @@ def run(
         source, label, card = read_script(file), str(file), None
     else:
         assert card_id is not None
-        card = common.library(decks).get(card_id)
+        library = common.library(decks)
+        card = library.get(card_id)
         source, label = card_source(card), card.id
+        if not export:
+            common.require_trusted(library, [card])
     if export:
         script = export_script(card, source) if card else source
         if sys.stdout.isatty():  # to a file it is the script as written; on screen, as text

@@ -30,6 +30,7 @@ def validate_command(
     database: str | None = None,
 ) -> int:
     """Load what to check (the given paths, else the bundled decks and the user's), then check."""
+    from quiz.deck import trust
     from quiz.deck.loader import load_library
     from quiz.paths import user_deck_paths
 
@@ -37,6 +38,7 @@ def validate_command(
         library = load_library(list(paths), bundled=False, check_syntax=True)
     else:
         library = load_library(user_deck_paths(decks), check_syntax=True)
+    trust.mark(library)
     return validate(
         common.console(),
         common.err_console(),
@@ -77,6 +79,7 @@ def validate(
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
     runnable = [c for c in cards if c.example and database in c.databases]
     elsewhere = sum(1 for c in cards if c.example and database not in c.databases)
+    common.require_trusted(library, runnable)
     with (
         common.database(database) as db,
         Runner(timeout=timeout, workers=jobs, database=db) as runner,

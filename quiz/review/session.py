@@ -77,6 +77,7 @@ class ReviewSession:
         clock: Callable[[], datetime] = utcnow,
         runner: Runner | None = None,
         open_runner: Callable[[str], Runner] | None = None,
+        trusted: Callable[[Card], bool] = lambda card: True,
     ) -> None:
         self.cards = {c.id: c for c in cards}
         self.order = [c.id for c in cards]
@@ -89,6 +90,9 @@ class ReviewSession:
         # the first such card comes (None: it could not be had, the card is asked unrun)
         self.open_runner = open_runner
         self.other_runners: dict[str, Runner | None] = {}
+        # a card from a deck the user has not trusted shows its code and runs nothing: a
+        # challenge is asked as a plain question
+        self.trusted = trusted
         self.grader = Grader(
             store,
             scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
@@ -138,6 +142,9 @@ class ReviewSession:
         self.console.print(card_view.question(card, self.queue.position))
         if self.queue.index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
+        if card.example and not self.trusted(card):
+            self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
+            self.console.print(card_view.untrusted(card.source))
         challenge = card.challenge is not None and self._runner_for(card) is not None
         flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
@@ -215,6 +222,8 @@ class ReviewSession:
             self.console.print(views.help_panel())
         elif not turn.card.example:
             self.console.print(views.note("this card has no example"))
+        elif not self.trusted(turn.card):
+            self.console.print(card_view.untrusted(turn.card.source))
         elif self._runner_for(turn.card) is None:
             names = " or ".join(DATABASE_NAMES[d] for d in turn.card.databases)
             self.console.print(views.note(f"this example runs on {names} only, not here"))
@@ -267,8 +276,9 @@ class ReviewSession:
         return True
 
     def _runner_for(self, card: Card) -> Runner | None:
-        """The runner for the session's database, or for one the card lists instead."""
-        if not card.example:
+        """The runner for the session's database, or for one the card lists instead (None: the
+        example does not run here, or not at all: an untrusted deck's)."""
+        if not card.example or not self.trusted(card):
             return None
         if card.runs_on(self.runner.database.name):
             return self.runner
