@@ -87,9 +87,12 @@ def existing_store() -> Iterator[Store | None]:
 
 @contextmanager
 def database(name: str) -> Iterator[Database]:
-    """The engine that provisions each run's database; a throwaway server stops on exit."""
+    """The engine that provisions each run's database; a throwaway server stops on exit.
+    First, the folders a killed sqlaquiz left in the temporary directory go."""
+    from quiz.sandbox import leftovers
     from quiz.sandbox.engines import open_database
 
+    leftovers.sweep()
     engine = open_database(name)
     try:
         yield engine
