@@ -24,42 +24,87 @@ def card(**fields: str) -> str:
 
 # (name, deck text or bytes, what the one problem says)
 TEXT_CASES: list[tuple[str, str | bytes, str]] = [
-    ("5000-digit number", card(example='"print(1)"', expect="{queries: " + "9" * 5000 + "}"),
-     "not a usable deck: Exceeds the limit (4300 digits)"),
-    ("count over the limit", card(example='"print(1)"', expect="{queries: 10000000}"),
-     "less than or equal to 1000000"),
-    ("challenge answer over the limit",
-     card(example='"print(1)"', challenge="{ask: queries, prompt: P?, answer: 10000000}"),
-     "at most 1,000,000 queries"),
-    ("nesting past the recursion limit", "topic: " + "[" * 900 + "]" * 900 + "\n",
-     "not a usable deck: maximum recursion depth exceeded"),
-    ("nesting past the parser's limit", "topic: " + "[" * 5000 + "]" * 5000 + "\n",
-     "not valid YAML: exceeded maximum nesting depth"),
-    ("a python object tag", "topic: !!python/object/apply:os.system ['true']\ncards: []\n",
-     "not valid YAML"),
-    ("a duplicate key", "topic: {slug: a, name: A}\ntopic: {slug: b, name: B}\ncards: []\n",
-     "key 'topic' appears twice"),
+    (
+        "5000-digit number",
+        card(example='"print(1)"', expect="{queries: " + "9" * 5000 + "}"),
+        "not a usable deck: Exceeds the limit (4300 digits)",
+    ),
+    (
+        "count over the limit",
+        card(example='"print(1)"', expect="{queries: 10000000}"),
+        "less than or equal to 1000000",
+    ),
+    (
+        "challenge answer over the limit",
+        card(example='"print(1)"', challenge="{ask: queries, prompt: P?, answer: 10000000}"),
+        "at most 1,000,000 queries",
+    ),
+    (
+        "nesting past the recursion limit",
+        "topic: " + "[" * 900 + "]" * 900 + "\n",
+        "not a usable deck: maximum recursion depth exceeded",
+    ),
+    (
+        "nesting past the parser's limit",
+        "topic: " + "[" * 5000 + "]" * 5000 + "\n",
+        "not valid YAML: exceeded maximum nesting depth",
+    ),
+    (
+        "a python object tag",
+        "topic: !!python/object/apply:os.system ['true']\ncards: []\n",
+        "not valid YAML",
+    ),
+    (
+        "a duplicate key",
+        "topic: {slug: a, name: A}\ntopic: {slug: b, name: B}\ncards: []\n",
+        "key 'topic' appears twice",
+    ),
     ("a list, not a mapping", "- 1\n- 2\n", "a deck is a mapping with 'topic' and 'cards'"),
     ("not UTF-8", b"topic: \xff\xfe\ncards: []\n", "cannot read: 'utf-8' codec can't decode"),
-    ("a question over the limit", card(question="x" * (MAX_QUESTION + 1)),
-     f"at most {MAX_QUESTION} characters"),
-    ("an answer over the limit", card(answer="x" * (MAX_ANSWER + 1)),
-     f"at most {MAX_ANSWER} characters"),
-    ("an example over the limit", card(example='"' + "#" * (MAX_EXAMPLE + 1) + '"'),
-     f"at most {MAX_EXAMPLE} characters"),
-    ("too many tags", card(tags="[" + ", ".join(f"t{i}" for i in range(21)) + "]"),
-     "at most 20 items"),
+    (
+        "a question over the limit",
+        card(question="x" * (MAX_QUESTION + 1)),
+        f"at most {MAX_QUESTION} characters",
+    ),
+    (
+        "an answer over the limit",
+        card(answer="x" * (MAX_ANSWER + 1)),
+        f"at most {MAX_ANSWER} characters",
+    ),
+    (
+        "an example over the limit",
+        card(example='"' + "#" * (MAX_EXAMPLE + 1) + '"'),
+        f"at most {MAX_EXAMPLE} characters",
+    ),
+    (
+        "too many tags",
+        card(tags="[" + ", ".join(f"t{i}" for i in range(21)) + "]"),
+        "at most 20 items",
+    ),
     ("a tag too long", card(tags="[" + "t" * 41 + "]"), "at most 40 characters"),
     ("a topic name too long", deck_text(GOOD, topic="T" * 81), "at most 80 characters"),
     ("an escape sequence in an id", card(id='"bad\\e[2J"'), "should match pattern"),
-    ("databases repeated a million times", card(databases="[" + "sqlite, " * 100 + "sqlite]"),
-     "at most 8 items"),
-    ("an example nested too deeply", card(example='"' + "(" * 300 + ")" * 300 + '"'),
-     "too many nested parentheses"),
-    ("an example a million additions long", card(example='"1' + "+1" * 20000 + '"'),
-     "cannot be compiled: RecursionError"),
-    ("an example with a NUL byte", card(example='"x = 1\\0"'), "source code string cannot contain null bytes"),
-]  # fmt: skip
+    (
+        "databases repeated a million times",
+        card(databases="[" + "sqlite, " * 100 + "sqlite]"),
+        "at most 8 items",
+    ),
+    (
+        "an example nested too deeply",
+        card(example='"' + "(" * 300 + ")" * 300 + '"'),
+        "too many nested parentheses",
+    ),
+    (
+        "an example a million additions long",
+        card(example='"1' + "+1" * 20000 + '"'),
+        "cannot be compiled: RecursionError",
+    ),
+    (
+        "an example with a NUL byte",
+        card(example='"x = 1\\0"'),
+        "source code string cannot contain null bytes",
+    ),
+]
 
 
 def _as_deck(content: str | bytes) -> bytes:
@@ -99,9 +144,13 @@ SPECIAL: list[tuple[str, Callable[[Path], Path], str]] = [
     ("a FIFO", _fifo, "not a regular file (a FIFO, a device or a socket)"),
     ("/dev/zero", lambda tmp: Path("/dev/zero"), "not a regular file"),
     ("a 30 MB file", _huge, "too large (30.0 MiB; the limit is 8.0 MiB)"),
-    ("a path component over 255 bytes", lambda tmp: tmp / ("d" * 300 + ".yaml"), "file name too long"),
+    (
+        "a path component over 255 bytes",
+        lambda tmp: tmp / ("d" * 300 + ".yaml"),
+        "file name too long",
+    ),
     ("a file that does not exist", lambda tmp: tmp / "nope.yaml", "no such file or folder"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(("name", "make", "says"), SPECIAL, ids=[c[0] for c in SPECIAL])

@@ -154,7 +154,8 @@ def test_trust_of_a_folder_without_decks(tmp_path: Path) -> None:
 def test_a_damaged_trust_record_trusts_nothing(record: bytes, deck: Path, home: Path) -> None:
     (home / "trust.json").write_bytes(record)
     one_line(invoke("run", "u-challenge", "--deck", str(deck)), 8, "not trusted")
-    assert invoke("trust", "--list").stdout == "No deck is trusted (the bundled decks always are).\n"
+    listed = invoke("trust", "--list").stdout
+    assert listed == "No deck is trusted (the bundled decks always are).\n"
 
 
 def test_a_forged_record_with_the_wrong_hash_trusts_nothing(deck: Path, home: Path) -> None:
@@ -163,13 +164,6 @@ def test_a_forged_record_with_the_wrong_hash_trusts_nothing(deck: Path, home: Pa
     ]}  # fmt: skip
     (home / "trust.json").write_text(json.dumps(forged))
     one_line(invoke("run", "u-challenge", "--deck", str(deck)), 8, "not trusted")
-
-
-def test_your_own_script_runs_without_trust(tmp_path: Path) -> None:
-    script = tmp_path / "mine.py"
-    script.write_text("print('mine')\n")
-    result = invoke("run", "--file", str(script), "--json")
-    assert result.exit_code == 0 and json.loads(result.stdout)["cells"][0]["stdout"] == "mine\n"
 
 
 # ----------------------------------------------------------------------------- the deck cache
@@ -189,7 +183,8 @@ def _poison(entry: Path, signature: bytes | None) -> None:
         if card["id"] == BUNDLED_ID:
             card["answer"] = "POISONED " + ESC + "[2J"
             card["example"] = "open('/tmp/pwned', 'w')"
-    entry.write_bytes((signature if signature is not None else mac) + b"\n" + json.dumps(data).encode())
+    signed = signature if signature is not None else mac
+    entry.write_bytes(signed + b"\n" + json.dumps(data).encode())
 
 
 @pytest.mark.parametrize(
