@@ -21,8 +21,11 @@ from quiz.ui import run_report as render
 
 
 def read_script(path: Path) -> str:
+    """The script at `path`: a regular file of at most 8 MiB (a FIFO is refused, not waited on)."""
+    from quiz.paths import MAX_DECK_BYTES, read_text
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path, MAX_DECK_BYTES)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:

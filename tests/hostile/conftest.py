@@ -36,13 +36,16 @@ def one_line(result: Any, code: int, *fragments: str) -> str:
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file below `folder` by its hash: "nothing changed" is an equal snapshot."""
+    """Every file of your progress below `folder` by its hash (not the disposable deck cache):
+    "nothing changed" is an equal snapshot."""
     if not folder.exists():
         return {}
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.suffix in (".sqlite3", ".json", ".sqlite3-wal")
+        if p.is_file()
+        and p.suffix in (".sqlite3", ".json", ".sqlite3-wal")
+        and "cache" not in p.parts
     }
 
 
@@ -62,3 +65,32 @@ def deck_text(*cards: str, topic: str = "Hostile", slug: str = "hostile") -> str
 def home(isolated_home: Path) -> Path:
     isolated_home.mkdir(parents=True, exist_ok=True)
     return isolated_home
+
+
+@pytest.fixture(scope="session")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home whose deck cache holds the bundled decks (loading them costs ~0.3 s a time)."""
+    import os
+
+    from quiz.deck.cache import load_library_cached
+
+    template = tmp_path_factory.mktemp("warm-home")
+    saved = os.environ.get("SQLAQUIZ_HOME")
+    os.environ["SQLAQUIZ_HOME"] = str(template)
+    try:
+        load_library_cached([])
+    finally:
+        if saved is None:
+            del os.environ["SQLAQUIZ_HOME"]
+        else:
+            os.environ["SQLAQUIZ_HOME"] = saved
+    return template
+
+
+@pytest.fixture(autouse=True)
+def _warm(warm_cache: Path, isolated_home: Path) -> None:
+    """Each case starts with the bundled decks cached (and the key that signed them), as a
+    user's machine does after the first command; what a case does to its home stays its own."""
+    import shutil
+
+    shutil.copytree(warm_cache, isolated_home, dirs_exist_ok=True)
