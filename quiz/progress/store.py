@@ -127,7 +127,7 @@ class Store:
             )
         store = cls(engine, path)
         if version < target_version:
-            store._migrate(version, target_version)
+            store._migrate(target_version)
         info = os.stat(path)
         store._identity = (info.st_dev, info.st_ino)
         return store
@@ -152,7 +152,7 @@ class Store:
         if header != MAGIC:
             raise StoreLost(f"{self.path} was damaged (its header was overwritten)")
 
-    def _migrate(self, current: int, target: int) -> None:
+    def _migrate(self, target: int) -> None:
         """Apply the missing schema versions in one IMMEDIATE transaction (so two processes
         opening a new file at once cannot both migrate it)."""
         raw = self.engine.raw_connection()

@@ -534,7 +534,7 @@ def run_example(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                compiled = compile(cell.source, filename, "exec")
+                compiled = compile(cell.source, filename, "exec", dont_inherit=True)
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                     exec(compiled, namespace)
             except BaseException as exc:
