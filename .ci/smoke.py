@@ -46,6 +46,7 @@ COMMANDS = [
     "export",
     "import",
     "reset",
+    "trust",
 ]
 
 

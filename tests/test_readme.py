@@ -65,9 +65,13 @@ def test_exit_codes_table_matches_the_errors() -> None:
         errors.UnknownCardError,
         errors.DataDirError,
         errors.TransferError,
+        errors.EngineUnavailable,
+        errors.UntrustedDeck,
     ):
         assert f"| {cls.exit_code} |" in README
     assert f"| {errors.EXIT_INTERRUPTED} |" in README
+    for signum in (1, 15):  # SIGHUP, SIGTERM
+        assert f"| {errors.Terminated(signum).exit_code} |" in README
 
 
 TOOL_CACHES = (".ruff_cache", ".mypy_cache", ".pytest_cache")

@@ -43,12 +43,26 @@ def _text(value: Any, param: Any, ctx: Any) -> str:
 
 
 def _path(value: Any, param: Any, ctx: Any) -> Path:
-    """Path(value), refusing an existing path we cannot read, in Typer's words."""
+    """Path(value), refusing an existing path we cannot read, in Typer's words, and an empty
+    one (Path("") is the current folder: `--deck ""` would load every YAML file below it)."""
+    if str(value) == "":
+        raise BadParameter("an empty path is not a path.", ctx=ctx, param=param)
     path = Path(value)
     if os.path.exists(path) and not os.access(path, os.R_OK):
         shown = format_filename(value)
         raise BadParameter(f"path {shown!r} is not readable.", ctx=ctx, param=param)
     return path
+
+
+def finite(value: float) -> float:
+    """A float option's value, refusing nan and infinity (which pass Typer's min / max)."""
+    import math
+
+    if not math.isfinite(value):
+        import typer
+
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
 
 
 def _flag(value: Any, param: Any, ctx: Any) -> Any:

@@ -16,6 +16,7 @@ from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.engines import DATABASES, default_database
 from quiz.sandbox.protocol import DEFAULT_MEMORY_MB
 from quiz.ui import run_report as render
+from quiz.ui.safe import safe_text
 from quiz.ui.style import plural
 
 WORKER_MB = 150  # a warm worker's own memory, measured ~100 MiB, with room
@@ -65,6 +66,7 @@ def validate_command(
     database: str | None = None,
 ) -> int:
     """Load what to check (the given paths, else the bundled decks and the user's), then check."""
+    from quiz.deck import trust
     from quiz.deck.loader import load_library
     from quiz.paths import user_deck_paths
 
@@ -72,6 +74,7 @@ def validate_command(
         library = load_library(list(paths), bundled=False, check_syntax=True)
     else:
         library = load_library(user_deck_paths(decks), check_syntax=True)
+    trust.mark(library)
     return validate(
         common.console(),
         common.err_console(),
@@ -97,7 +100,7 @@ def validate(
 ) -> int:
     """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
     for problem in library.problems:
-        err.print(Text("✗ ", style="red") + Text(str(problem)))
+        err.print(Text("✗ ", style="red") + safe_text(problem))
     cards = library.cards
     if card_ids:
         cards = [library.get(cid) for cid in card_ids]
@@ -112,6 +115,7 @@ def validate(
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
     runnable = [c for c in cards if c.example and database in c.databases]
     elsewhere = sum(1 for c in cards if c.example and database not in c.databases)
+    common.require_trusted(library, runnable)
     with (
         common.database(database) as db,
         Runner(timeout=timeout, workers=jobs, database=db) as runner,
