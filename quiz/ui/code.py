@@ -115,7 +115,18 @@ def _python_spans(source: str, offset: int = 0) -> Iterable[tuple[int, int, str]
                 yield start, end, FUNCTION
             elif previous == "class":
                 yield start, end, CLASS
-            elif (previous == "from" or statement_import) and not after_dot:
+            elif (
+                not after_dot
+                and (
+                    previous == "from"
+                    or statement_import
+                    # `import a, b`: every module after a comma too
+                    or (
+                        source[: match.start()].rstrip().endswith(",")
+                        and _in_import(source, match.start())
+                    )
+                )
+            ):
                 yield start, _dotted_end(source, match.end()) + offset, NAMESPACE
             elif previous == "as" and _in_import(source, match.start()):
                 yield start, end, NAMESPACE
@@ -181,6 +192,11 @@ def _closing_brace(literal: str, opening: int) -> int:
             if depth == 0:
                 return i
     return len(literal) - 1
+
+
+def _after_comma_in_import(source: str, start: int) -> bool:
+    """A module named after a comma in an `import a, b` statement."""
+    return source[:start].rstrip().endswith(",") and _in_import(source, start)
 
 
 def _in_import(source: str, start: int) -> bool:
