@@ -15,6 +15,7 @@ from quiz.sandbox.client import CellResult, RunResult, Statement
 from quiz.sandbox.protocol import DATABASE_NAMES
 from quiz.ui.card_view import code
 from quiz.ui.code import sql as highlighted_sql
+from quiz.ui.run_json import run_json  # noqa: F401 - also here, with everything a run looks like
 from quiz.ui.style import plural
 
 # --------------------------------------------------------------------------- run reports
