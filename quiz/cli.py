@@ -11,7 +11,11 @@ from quiz.commands import early
 # `sqlaquiz run`: its example's process starts now, and loads while the rest of sqlaquiz does.
 early.start_run_worker()
 
+import contextlib  # noqa: E402
 import gc  # noqa: E402
+import signal  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Annotated, Any  # noqa: E402
 
@@ -20,15 +24,17 @@ from typer.core import TyperGroup  # noqa: E402
 
 from quiz import __version__  # noqa: E402
 from quiz.commands import common, params  # noqa: E402
-from quiz.errors import EXIT_INTERRUPTED, QuizError  # noqa: E402
+from quiz.errors import EXIT_INTERRUPTED, QuizError, Terminated  # noqa: E402
 
 
 class _Group(TyperGroup):
-    """Turns domain errors into one line on stderr and their exit code; Ctrl-C into 130."""
+    """Turns domain errors into one line on stderr and their exit code; Ctrl-C into 130, and
+    SIGTERM / SIGHUP into 128 + the signal, after the same clean-up as Ctrl-C."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
-            return super().invoke(ctx)
+            with _signals_end_the_command():
+                return super().invoke(ctx)
         except QuizError as exc:
             common.err_console().print(common.labelled("error: ", "bold red", str(exc)))
             raise typer.Exit(exc.exit_code) from None
@@ -37,10 +43,20 @@ class _Group(TyperGroup):
             subcommand = " ".join(filter(None, [ctx.command_path, ctx.invoked_subcommand]))
             _usage_error(exc, subcommand)
             raise
-        except KeyboardInterrupt:
-            saved = " — every graded card is saved" if ctx.invoked_subcommand == "start" else ""
-            common.err_console().print(f"\ninterrupted{saved}", highlight=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:
+            saved = getattr(exc, "saved", None)
+            if saved is None and ctx.invoked_subcommand == "start":
+                saved = "every graded card is saved"
+            what = "interrupted"
+            code = EXIT_INTERRUPTED
+            if isinstance(exc, Terminated):
+                what = f"terminated by {signal.Signals(exc.signum).name}"
+                code = exc.exit_code
+            with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+                common.err_console().print(
+                    common.labelled("", "", f"\n{what}" + (f" — {saved}" if saved else ""))
+                )
+            raise typer.Exit(code) from None
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         params.install(self, ctx)  # --help, --version, completion: plain flags
@@ -57,6 +73,30 @@ class _Group(TyperGroup):
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the order they are defined in, not alphabetical
+
+
+@contextlib.contextmanager
+def _signals_end_the_command() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise Terminated (a KeyboardInterrupt) for the duration of the
+    command, so a session ends the way Ctrl-C ends it: every `finally` runs, workers stop,
+    run folders go, and the last line says what is saved. A second signal during that
+    clean-up is ignored, so the clean-up finishes."""
+    wanted = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def end(signum: int, frame: Any) -> None:
+        for sig in wanted:
+            signal.signal(sig, signal.SIG_IGN)
+        raise Terminated(signum)
+
+    previous = {sig: signal.signal(sig, end) for sig in wanted}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _usage_error(exc: Exception, where: str) -> None:
@@ -133,7 +173,15 @@ DbOpt = Annotated[
     ),
 ]
 TimeoutOpt = Annotated[
-    float, typer.Option("--timeout", metavar="SECONDS", help="Seconds an example may run.", min=0.1)
+    float,
+    typer.Option(
+        "--timeout",
+        metavar="SECONDS",
+        help="Seconds an example may run (at most an hour).",
+        min=0.1,
+        max=3600,
+        callback=params.finite,
+    ),
 ]
 
 
@@ -161,7 +209,12 @@ def start(
     retention: Annotated[
         float,
         typer.Option(
-            "--retention", metavar="R", help="Desired retention for FSRS.", min=0.7, max=0.99
+            "--retention",
+            metavar="R",
+            help="Desired retention for FSRS.",
+            min=0.7,
+            max=0.99,
+            callback=params.finite,
         ),
     ] = 0.9,
     deck: DeckOpt = None,
@@ -418,6 +471,30 @@ def reset(
     from quiz.commands import progress
 
     raise typer.Exit(progress.reset(card, yes=yes, decks=deck))
+
+
+# ------------------------------------------------------------------ trust
+
+
+@app.command()
+def trust(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATH...", help="Deck files or folders to trust, as they are now."),
+    ] = None,
+    show: Annotated[bool, typer.Option("--list", help="List the trusted deck files.")] = False,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Stop trusting these deck files or folders.")
+    ] = False,
+) -> None:
+    """Let a deck's examples run: they run as you.
+
+    Decks other than the bundled ones run no code until you trust them. Trust is kept per deck
+    file with a hash of its content: a deck that changes must be trusted again.
+    """
+    from quiz.commands.trust import trust as command
+
+    command(paths or [], show=show, revoke=revoke)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from quiz.errors import UsageError
+from quiz.paths import MAX_DECK_BYTES, read_text
 from quiz.sandbox.client import Runner, RunResult
 
 
@@ -31,7 +32,10 @@ def edit_in_editor(source: str, name: str) -> str:
             raise UsageError(f"cannot start the editor {editor!r}; set $EDITOR") from None
         if done.returncode != 0:
             raise UsageError(f"the editor {editor!r} exited with status {done.returncode}")
-        return path.read_text(encoding="utf-8")
+        try:  # whatever the editor left there: a regular file of at most 8 MiB
+            return read_text(path, MAX_DECK_BYTES)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read what the editor saved: {exc}") from None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,11 @@ class StoreError(QuizError):
     exit_code = 5
 
 
+class StoreLost(StoreError):
+    """The progress database file was deleted, replaced or damaged while it was open: writing
+    on would write into a file that is gone (the session keeps grades in a rescue file)."""
+
+
 class TransferError(QuizError):
     """An export or import file cannot be written or read."""
 
@@ -63,4 +68,22 @@ class EngineUnavailable(QuizError):
     exit_code = 7
 
 
-EXIT_INTERRUPTED = 130
+class UntrustedDeck(QuizError):
+    """An example from a deck the user has not trusted (`sqlaquiz trust PATH`) was to run."""
+
+    exit_code = 8
+
+
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGHUP and SIGTERM end with 128 + the signal's number
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: ends a command the way Ctrl-C does (context managers clean up)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

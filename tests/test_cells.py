@@ -1,3 +1,7 @@
+import traceback
+
+import pytest
+
 from quiz.sandbox.cells import split_cells
 
 
@@ -10,10 +14,11 @@ def test_markers_split_and_keep_line_numbers() -> None:
     example = "# %% setup\nx = 1\n\n# %% use it\nprint(x)\n#%%\ny = 2\n"
     cells = split_cells(example)
     assert [(c.title, c.first_line) for c in cells] == [("setup", 2), ("use it", 5), ("cell 3", 7)]
-    # compiled source reports the example's own line numbers
-    code = compile(cells[1].source, "ex.py", "exec")
-    assert code.co_firstlineno == 1
+    # a cell's source keeps the example's line numbers: an error in it names the example's line
     assert cells[1].source.splitlines()[4] == "print(x)"
+    with pytest.raises(NameError) as raised:
+        exec(compile(cells[1].source, "ex.py", "exec"), {})
+    assert traceback.extract_tb(raised.value.__traceback__)[-1].lineno == 5
 
 
 def test_code_before_first_marker_is_its_own_cell() -> None:

@@ -27,6 +27,7 @@ EXPECTED_COMMANDS = [
     "export",
     "import",
     "reset",
+    "trust",
 ]
 
 
@@ -266,3 +267,24 @@ def test_unknown_tag_suggests_close_ones() -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith("error: no card has the tag 'selectin' — did you mean ")
     assert "selectinload" in result.stderr
+
+
+def test_jobs_are_capped_by_cores_and_free_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from quiz.commands.validate import workers_for
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    out = io.StringIO()
+    err = Console(file=out, width=200)
+    assert workers_for(0, err, available_mb=20_000) == 2
+    assert workers_for(3, err, available_mb=20_000) == 3
+    assert workers_for(16, err, available_mb=20_000) == 4
+    assert (
+        err.file.getvalue()
+        == "--jobs 16: using 4 (2 cores, each run may use 1 GiB, 19.5 GiB free)\n"
+    )  # type: ignore[attr-defined]
+    assert workers_for(4, None, available_mb=2_400) == 2  # two runs of 1 GiB + their workers
+    assert workers_for(0, None, available_mb=500) == 1

@@ -73,7 +73,8 @@ def test_a_corrupt_cache_is_loaded_afresh_and_replaced(deck_file) -> None:  # ty
     (entry,) = cache_dir().glob("decks-*.json")
     entry.write_text('{"key": "', encoding="utf-8")
     assert load_library_cached(extra) == load_library(extra)
-    assert entry.read_text(encoding="utf-8").startswith('{"key": "')
+    signature, body = entry.read_text(encoding="utf-8").split("\n", 1)
+    assert len(signature) == 64 and body.startswith('{"key": "')
     assert len(entry.read_text(encoding="utf-8")) > 100
 
 

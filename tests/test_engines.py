@@ -233,6 +233,7 @@ def _pg_deck(tmp_path: Path) -> Path:
     example = "\n".join("      " + line if line else "" for line in BATCHED.splitlines())
     deck = tmp_path / "pg.yaml"
     deck.write_text(PG_DECK.format(example=example), encoding="utf-8")
+    assert cli.invoke(app, ["trust", str(deck)]).exit_code == 0  # a user deck runs once trusted
     return deck
 
 

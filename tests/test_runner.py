@@ -477,3 +477,10 @@ def test_an_example_cannot_write_into_the_reply_pipe(runner: Runner) -> None:
         "the example's results were garbled (did it write to files it does not own?)"
     )
     assert runner.run("print('still fine')").cells[0].stdout == "still fine\n"
+
+
+def test_examples_do_not_inherit_sqlaquiz_future_imports(runner: Runner) -> None:
+    """As with plain python, annotations are evaluated: a FastAPI Annotated alias defined in a
+    function works (capture.py itself uses `from __future__ import annotations`)."""
+    result = runner.run("def f(x: int) -> None:\n    pass\nprint(f.__annotations__['x'])\n")
+    assert result.cells[0].stdout == "<class 'int'>\n"

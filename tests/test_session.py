@@ -21,6 +21,12 @@ AT_NOW = datetime.fromisoformat(NOW)
 cli = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def trusted_deck(isolated_home: Path) -> None:
+    """The practice deck is a user deck: its examples run once it is trusted."""
+    assert cli.invoke(app, ["trust", DECK]).exit_code == 0
+
+
 def start(*args: str, input: str, now: str = NOW):  # type: ignore[no-untyped-def]
     return cli.invoke(
         app,
@@ -181,6 +187,7 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
         "    question: Q?\n    answer: A.\n    example: |\n      while True:\n          pass\n"
         "    challenge: {ask: raises, prompt: Raises?, answer: false}\n"
     )
+    assert cli.invoke(app, ["trust", str(deck)]).exit_code == 0
     result = cli.invoke(
         app,
         ["start", "--deck", str(deck), "--topic", "slow", "--timeout", "0.5"],
@@ -240,7 +247,7 @@ def test_a_learning_card_comes_back_only_once_it_is_due(isolated_home: Path) -> 
 
     cards = [c for c in load_library([Path(DECK)]).cards if c.topic == "practice"]
     now = [datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)]
-    isolated_home.mkdir(parents=True)
+    isolated_home.mkdir(parents=True, exist_ok=True)
     store = Store.open(isolated_home / "p.sqlite3")
     out = io.StringIO()
     # p-plain: Again at 09:00:50, due 09:01:50. p-count (predict 2, Good) ends at 09:01:40:

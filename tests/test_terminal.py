@@ -43,6 +43,8 @@ def spawn(args: list[str], home: Path, now: str) -> pexpect.spawn:
 
 @pytest.mark.slow
 def test_three_cards_by_keypress_then_quit_and_resume(isolated_home: Path) -> None:
+    trusted = subprocess.run([*sqlaquiz_command(), "trust", DECK], capture_output=True, check=False)
+    assert trusted.returncode == 0, trusted.stderr  # a user deck runs once trusted
     args = ["start", "--deck", DECK, "--topic", "practice"]
     child = spawn(args, isolated_home, "2026-03-02T09:00:00+00:00")
     # card 1: type an answer, Enter; then a single keypress grades it Good

@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
 def labelled(label: str, style: str, message: str) -> Any:
     """`label` styled, then the message as plain text: values from users (paths, ids, topic
-    names) must never be read as Rich markup."""
+    names) must never be read as Rich markup, nor their control characters obeyed."""
     from rich.text import Text
 
+    from quiz.ui.safe import safe
+
     text = Text(label, style=style)
-    text.append(message)
+    text.append(safe(message))
     return text
 
 
@@ -39,11 +41,13 @@ def err_console() -> Console:
 
 
 def library(decks: list[Path] | None) -> Library:
-    """Bundled + user decks; each problem becomes one warning line, the rest still loads."""
+    """Bundled + user decks; each problem becomes one warning line, the rest still loads.
+    Which decks may run their examples is marked (`Library.trusted`)."""
+    from quiz.deck import trust
     from quiz.deck.cache import load_library_cached
     from quiz.paths import user_deck_paths
 
-    loaded = load_library_cached(user_deck_paths(decks))
+    loaded = trust.mark(load_library_cached(user_deck_paths(decks)))
     err = err_console()
     for problem in loaded.problems:
         err.print(labelled("warning: ", "yellow", str(problem)))
@@ -83,14 +87,36 @@ def existing_store() -> Iterator[Store | None]:
 
 @contextmanager
 def database(name: str) -> Iterator[Database]:
-    """The engine that provisions each run's database; a throwaway server stops on exit."""
+    """The engine that provisions each run's database; a throwaway server stops on exit.
+    First, the folders a killed sqlaquiz left in the temporary directory go."""
+    from quiz.sandbox import leftovers
     from quiz.sandbox.engines import open_database
 
+    leftovers.sweep()
     engine = open_database(name)
     try:
         yield engine
     finally:
         engine.close()
+
+
+def require_trusted(library: Library, cards: list[Card]) -> None:
+    """Refuse, in one line, to run examples of decks the user has not trusted."""
+    from quiz.deck.trust import hint
+    from quiz.errors import UntrustedDeck
+
+    untrusted = [card for card in cards if not library.trusted(card)]
+    if not untrusted:
+        return
+    decks = sorted({card.source for card in untrusted})
+    if len(untrusted) == 1:
+        what = f"card {untrusted[0].id!r} comes from {decks[0]}, which is not trusted"
+    else:
+        what = f"{len(untrusted)} examples come from decks that are not trusted ({decks[0]}"
+        what += f" and {len(decks) - 1} more)" if len(decks) > 1 else ")"
+    raise UntrustedDeck(
+        f"{what}: nothing ran; read the deck, then `{hint(untrusted[0])}` lets it run (as you)"
+    )
 
 
 def check_runs_on(card: Card, database: str) -> None:

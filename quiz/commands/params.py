@@ -1,6 +1,6 @@
 """Plain conversion for the CLI's text and path parameters, so most commands skip pydantic.
 
-Typer (0.29) converts the value of every parameter that is not a boolean flag with a pydantic
+Typer 0.29 converts the value of every parameter that is not a boolean flag with a pydantic
 TypeAdapter, even a parameter left at its default. Importing pydantic and building those
 adapters costs about 80 ms on each `sqlaquiz list`, more than the command's own work. For
 `str` and plain `Path` values (and lists of them) the conversion is `str()` / `Path()` plus
@@ -10,8 +10,11 @@ the option's range becomes an int or float here too; any other number (negative,
 range) goes to Typer, so its messages stay Typer's own. Choices and paths with options
 (exists=, ...) keep Typer's own conversion.
 
-If a Typer release changes these internals, `install` does nothing and Typer converts as
-before: slower, still correct. tests/test_cli.py notices the slowdown (pydantic imported).
+Typer has no public way to choose a parameter's conversion (even `parser=` goes through
+pydantic), so this uses its private `typer._coercion` module; pyproject.toml pins Typer to the
+0.29 releases it is known to work with. If that module changes, `install` does nothing and
+Typer converts as before: slower, still correct. tests/test_params.py fails when the plain
+conversion stops applying, and .ci/lowest-deps checks it on the lowest allowed Typer.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
+from typer import BadParameter, format_filename
+
 try:
-    from typer._click.exceptions import BadParameter
-    from typer._click.utils import format_filename
     from typer._coercion import RuntimeParam, TypeDescriptor, build_runtime_param
 except ImportError:  # pragma: no cover - another Typer: keep its conversion
     RuntimeParam = None  # type: ignore[assignment,misc]
@@ -40,12 +43,26 @@ def _text(value: Any, param: Any, ctx: Any) -> str:
 
 
 def _path(value: Any, param: Any, ctx: Any) -> Path:
-    """Path(value), refusing an existing path we cannot read, in Typer's words."""
+    """Path(value), refusing an existing path we cannot read, in Typer's words, and an empty
+    one (Path("") is the current folder: `--deck ""` would load every YAML file below it)."""
+    if str(value) == "":
+        raise BadParameter("an empty path is not a path.", ctx=ctx, param=param)
     path = Path(value)
     if os.path.exists(path) and not os.access(path, os.R_OK):
         shown = format_filename(value)
         raise BadParameter(f"path {shown!r} is not readable.", ctx=ctx, param=param)
     return path
+
+
+def finite(value: float) -> float:
+    """A float option's value, refusing nan and infinity (which pass Typer's min / max)."""
+    import math
+
+    if not math.isfinite(value):
+        import typer
+
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
 
 
 def _flag(value: Any, param: Any, ctx: Any) -> Any:
@@ -91,7 +108,7 @@ def _is_plain_path(info: Any) -> bool:
 
 
 def _converter(annotation: Any, info: Any) -> Convert | None:
-    if getattr(info, "parser", None) is not None or getattr(info, "click_type", None) is not None:
+    if info.parser is not None:
         return None
     if annotation is str:
         return _text

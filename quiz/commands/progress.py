@@ -19,18 +19,30 @@ def export(file: Path, *, force: bool) -> None:
 
     store = open_default()
     try:
-        data = transfer.to_json(store.export())
+        progress = store.export()
     finally:
         store.close()
+    data = transfer.to_json(progress)
+    if progress.unreadable:
+        common.err_console().print(
+            common.labelled(
+                "warning: ",
+                "yellow",
+                f"{plural(progress.unreadable, 'damaged row')} of the progress database could "
+                "not be read and are left out; everything else is exported",
+            )
+        )
     if str(file) == "-":
         typer.echo(json.dumps(data, indent=2))
         return
     transfer.write_file(file, data, force=force)
     common.err_console().print(
-        f"exported {plural(len(data['cards']), 'card state')} and "
-        f"{plural(len(data['reviews']), 'review')} to {file}",
-        soft_wrap=True,
-        markup=False,
+        common.labelled(
+            "",
+            "",
+            f"exported {plural(len(data['cards']), 'card state')} and "
+            f"{plural(len(data['reviews']), 'review')} to {file}",
+        )
     )
 
 
@@ -46,10 +58,14 @@ def import_(file: Path) -> None:
     finally:
         store.close()
     common.console().print(
-        f"imported {plural(added.reviews, 'new review')} and {plural(added.cards, 'card state')} "
-        f"from {file}" + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
+        common.labelled(
+            "",
+            "",
+            f"imported {plural(added.reviews, 'new review')} and "
+            f"{plural(added.cards, 'card state')} from {file}"
+            + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
+        ),
         soft_wrap=True,
-        markup=False,
     )
 
 
@@ -74,7 +90,8 @@ def reset(card: str | None, *, yes: bool, decks: list[Path] | None) -> int:
     finally:
         store.close()
     common.console().print(
-        f"reset {what}: {removed} reviews removed; backup at {backup}", soft_wrap=True, markup=False
+        common.labelled("", "", f"reset {what}: {removed} reviews removed; backup at {backup}"),
+        soft_wrap=True,
     )
     return 0
 

@@ -8,6 +8,7 @@ not show is not imported (`--json` loads no Rich).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +27,11 @@ if TYPE_CHECKING:
 
 
 def read_script(path: Path) -> str:
+    """The script at `path`: a regular file of at most 8 MiB (a FIFO is refused, not waited on)."""
+    from quiz.paths import MAX_DECK_BYTES, read_text
+
     try:
-        return path.read_text(encoding="utf-8")
+        return read_text(path, MAX_DECK_BYTES)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -234,10 +238,18 @@ def run(
         source, label, card = read_script(file), str(file), None
     else:
         assert card_id is not None
-        card = common.library(decks).get(card_id)
+        library = common.library(decks)
+        card = library.get(card_id)
         source, label = card_source(card), card.id
+        if not export:
+            common.require_trusted(library, [card])
     if export:
-        typer.echo(export_script(card, source) if card else source, nl=False)
+        script = export_script(card, source) if card else source
+        if sys.stdout.isatty():  # to a file it is the script as written; on screen, as text
+            from quiz.ui.safe import safe
+
+            script = safe(script)
+        typer.echo(script, nl=False)
         return 0
     if card is not None:
         common.check_runs_on(card, database)

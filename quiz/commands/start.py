@@ -32,7 +32,8 @@ def start(
     if database not in DATABASES:
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
 
-    cards = common.select(common.library(decks), topics, levels, tags)
+    library = common.library(decks)
+    cards = common.select(library, topics, levels, tags)
     clock = common.clock()
     options = SessionOptions(
         limit=limit,
@@ -58,6 +59,7 @@ def start(
                 open_runner=lambda name: Runner(
                     timeout=timeout, database=open_database(name), owns_database=True
                 ),
+                trusted=library.trusted,
                 **({"clock": clock} if clock else {}),
             ).run()
     finally:

@@ -14,8 +14,45 @@ from quiz.deck.checks import check
 from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.engines import DATABASES, default_database
+from quiz.sandbox.protocol import DEFAULT_MEMORY_MB
 from quiz.ui import run_report as render
+from quiz.ui.safe import safe_text
 from quiz.ui.style import plural
+
+WORKER_MB = 150  # a warm worker's own memory, measured ~100 MiB, with room
+
+
+def _available_mb() -> int | None:
+    """MemAvailable from /proc/meminfo (Linux), else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def workers_for(jobs: int, err: Console | None = None, available_mb: int | None = None) -> int:
+    """How many workers to run at once: --jobs (0: every core), capped at two per core and at
+    what the machine's free memory holds when every run uses its whole memory cap."""
+    cores = os.cpu_count() or 1
+    wanted = jobs or cores
+    limit = 2 * cores
+    free = available_mb if available_mb is not None else _available_mb()
+    if free is not None:
+        limit = min(limit, max(1, free // (DEFAULT_MEMORY_MB + WORKER_MB)))
+    if wanted <= limit:
+        return wanted
+    if err is not None and jobs:
+        memory = f", {free / 1024:.1f} GiB free" if free is not None else ""
+        err.print(
+            f"--jobs {jobs}: using {limit} ({cores} cores, each run may use "
+            f"{DEFAULT_MEMORY_MB // 1024} GiB{memory})",
+            highlight=False,
+        )
+    return limit
 
 
 def validate_command(
@@ -29,6 +66,7 @@ def validate_command(
     database: str | None = None,
 ) -> int:
     """Load what to check (the given paths, else the bundled decks and the user's), then check."""
+    from quiz.deck import trust
     from quiz.deck.loader import load_library
     from quiz.paths import user_deck_paths
 
@@ -36,13 +74,14 @@ def validate_command(
         library = load_library(list(paths), bundled=False, check_syntax=True)
     else:
         library = load_library(user_deck_paths(decks), check_syntax=True)
+    trust.mark(library)
     return validate(
         common.console(),
         common.err_console(),
         library,
         run_examples,
         card_ids=card_ids,
-        jobs=jobs or (os.cpu_count() or 1),
+        jobs=workers_for(jobs, common.err_console()),
         timeout=timeout,
         database=database or default_database(),
     )
@@ -61,7 +100,7 @@ def validate(
 ) -> int:
     """Schema problems, then (with --run) every example against its claims; 0 if all hold."""
     for problem in library.problems:
-        err.print(Text("✗ ", style="red") + Text(str(problem)))
+        err.print(Text("✗ ", style="red") + safe_text(problem))
     cards = library.cards
     if card_ids:
         cards = [library.get(cid) for cid in card_ids]
@@ -76,6 +115,7 @@ def validate(
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
     runnable = [c for c in cards if c.example and database in c.databases]
     elsewhere = sum(1 for c in cards if c.example and database not in c.databases)
+    common.require_trusted(library, runnable)
     with (
         common.database(database) as db,
         Runner(timeout=timeout, workers=jobs, database=db) as runner,

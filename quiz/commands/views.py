@@ -54,15 +54,22 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
 def show(card_id: str, *, with_answer: bool, decks: list[Path] | None) -> None:
     from quiz.ui import card_view
 
-    card = common.library(decks).get(card_id)
+    library = common.library(decks)
+    card = library.get(card_id)
+    trusted = library.trusted(card)
     console = common.console()
     console.print(card_view.question(card))
-    if card.challenge is not None and card.example:
+    code_shown = card.example is not None and (card.challenge is not None or not trusted)
+    if code_shown:
+        assert card.example is not None
         console.print(card_view.code(card.example, title=f"{card.id}.py"))
-        console.print(card_view.challenge_prompt(card))
+        if not trusted:
+            console.print(card_view.untrusted(card.source))
+        if card.challenge is not None:
+            console.print(card_view.challenge_prompt(card))
     if with_answer:
         console.print(card_view.answer(card))
-        if card.example and card.challenge is None:
+        if card.example and not code_shown:
             console.print(card_view.code(card.example, title=f"{card.id}.py"))
 
 

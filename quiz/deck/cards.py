@@ -48,9 +48,24 @@ class AsWritten:
         return {"type": "any"}
 
 
-Count = Annotated[int, Limits(ge=0)]
-Text = Annotated[str, Limits(min_length=1)]
+# Field sizes: far above what a card needs (the bundled decks' largest question is ~250
+# characters, answer ~1,300, example ~2,700), low enough that a hostile deck cannot make
+# drawing a card slow or a number break a later command.
+MAX_COUNT = 1_000_000  # a query or cell count, a challenge's answer
+MAX_QUESTION = 4_000
+MAX_ANSWER = 20_000
+MAX_EXAMPLE = 50_000
+MAX_PROMPT = 2_000
+MAX_NAME = 200  # a cell title, an exception name, a topic name, a stdout fragment's ...
+MAX_TAGS, MAX_TAG = 20, 40
+MAX_ITEMS = 50  # cells and stdout fragments one expectation names
+
+Count = Annotated[int, Limits(ge=0, le=MAX_COUNT)]
+Name = Annotated[str, Limits(max_length=MAX_NAME)]
+Fragment = Annotated[str, Limits(max_length=1_000)]
 Answer = int | bool | dict[str, int | bool]
+Cells = Annotated[dict[Name, Count], Limits(max_length=MAX_ITEMS)]
+Fragments = Annotated[tuple[Fragment, ...], Limits(max_length=MAX_ITEMS)]
 
 
 class _Inherit(enum.Enum):
@@ -74,9 +89,9 @@ class DatabaseExpect:
     __pydantic_config__ = STRICT
 
     queries: Count | None = INHERIT
-    cells: dict[str, Count] = field(default_factory=dict)
-    raises: str | None = INHERIT
-    stdout: tuple[str, ...] = ()
+    cells: Cells = field(default_factory=dict)
+    raises: Name | None = INHERIT
+    stdout: Fragments = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DatabaseExpect:
@@ -90,9 +105,9 @@ class Expect:
     __pydantic_config__ = STRICT
 
     queries: Count | None = None
-    cells: dict[str, Count] = field(default_factory=dict)
-    raises: str | None = None
-    stdout: tuple[str, ...] = ()
+    cells: Cells = field(default_factory=dict)
+    raises: Name | None = None
+    stdout: Fragments = ()
     sqlite: DatabaseExpect | None = None
     postgresql: DatabaseExpect | None = None
 
@@ -134,9 +149,9 @@ class Challenge:
     __pydantic_config__ = STRICT
 
     ask: Literal["queries", "raises"]
-    prompt: Text
+    prompt: Annotated[str, Limits(min_length=1, max_length=MAX_PROMPT)]
     answer: Annotated[Answer, AsWritten()]
-    cell: str | None = None
+    cell: Name | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,11 +162,14 @@ class Card:
 
     id: Annotated[str, Limits(pattern=SLUG, max_length=80)]
     difficulty: Literal["easy", "medium", "hard"]
-    tags: tuple[str, ...] = ()
-    databases: tuple[Database, ...] = DEFAULT_DATABASES
-    question: Text
-    answer: Text
-    example: str | None = None
+    tags: Annotated[
+        tuple[Annotated[str, Limits(min_length=1, max_length=MAX_TAG)], ...],
+        Limits(max_length=MAX_TAGS),
+    ] = ()
+    databases: Annotated[tuple[Database, ...], Limits(max_length=8)] = DEFAULT_DATABASES
+    question: Annotated[str, Limits(min_length=1, max_length=MAX_QUESTION)]
+    answer: Annotated[str, Limits(min_length=1, max_length=MAX_ANSWER)]
+    example: Annotated[str, Limits(max_length=MAX_EXAMPLE)] | None = None
     expect: Expect | None = None
     challenge: Challenge | None = None
     # filled in by the loader, never written in a card
@@ -257,6 +275,14 @@ class Library:
     cards: list[Card] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     topics: dict[str, str] = field(default_factory=dict)  # slug -> display name
+    # the SHA-256 of each deck file's bytes as its cards were read (what `trust` records)
+    digests: dict[Path, str] = field(default_factory=dict)
+    # deck files whose examples may not run: neither bundled nor trusted (see deck.trust)
+    untrusted: set[Path] = field(default_factory=set)
+
+    def trusted(self, card: Card) -> bool:
+        """Whether the card's example may run: it comes from a bundled or a trusted deck."""
+        return card.source not in self.untrusted
 
     def get(self, card_id: str) -> Card:
         for card in self.cards:

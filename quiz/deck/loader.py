@@ -2,6 +2,7 @@
 (pydantic, through a `TypeAdapter`) and the rules of `quiz.deck.rules`, with problems that name
 file, line, card and field."""
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -12,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from quiz.deck.cards import SLUG, STRICT, Card, Library, Limits, Problem
 from quiz.deck.rules import card_findings
-from quiz.paths import bundled_content_dir, deck_files, deck_sources
+from quiz.paths import MAX_DECK_BYTES, bundled_content_dir, deck_files, deck_sources, read_file
 
 try:  # the C loader is several times faster; pure Python is the fallback
     _BaseLoader: type = yaml.CSafeLoader
@@ -29,8 +30,8 @@ class Topic:
 
     __pydantic_config__ = STRICT
 
-    slug: Annotated[str, Limits(pattern=SLUG)]
-    name: Annotated[str, Limits(min_length=1)]
+    slug: Annotated[str, Limits(pattern=SLUG, max_length=80)]
+    name: Annotated[str, Limits(min_length=1, max_length=80)]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class DeckHeader:
 
     topic: Topic
     cards: list[Any]
-    description: str = ""
+    description: Annotated[str, Limits(max_length=2_000)] = ""
 
 
 _HEADER = TypeAdapter(DeckHeader)
@@ -133,23 +134,35 @@ def _message(err: Any) -> str:
 
 
 def load_deck(
-    path: Path, seen: dict[str, Card] | None = None, check_syntax: bool = True
+    path: Path,
+    seen: dict[str, Card] | None = None,
+    check_syntax: bool = True,
+    digests: dict[Path, str] | None = None,
 ) -> tuple[list[Card], list[Problem]]:
     """Load one deck file; bad cards are reported and skipped, good ones kept.
 
     `check_syntax` compiles every example (about 20 ms for the bundled decks): `validate` and
-    the tests do; everyday commands skip it, and a broken example shows when it runs."""
+    the tests do; everyday commands skip it, and a broken example shows when it runs.
+    `digests` receives the SHA-256 of the bytes the cards were read from (what trust checks)."""
     seen = {} if seen is None else seen
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_file(path, MAX_DECK_BYTES)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return [], [Problem(path, None, "no such file")]
     except (OSError, UnicodeDecodeError) as exc:
         return [], [Problem(path, None, f"cannot read: {exc}")]
+    if digests is not None:
+        digests[path] = hashlib.sha256(raw).hexdigest()
     try:
         data = yaml.load(text, Loader=_LineLoader)
     except _DuplicateKey as exc:
         return [], [Problem(path, exc.line, str(exc))]
+    except (ValueError, RecursionError) as exc:
+        # a number of more than 4,300 digits (Python's limit for int()), nesting past the
+        # recursion limit: not a YAML error, still a deck that cannot be read
+        reason = str(exc).split("\n")[0] or type(exc).__name__
+        return [], [Problem(path, None, f"not a usable deck: {reason[:200]}")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -226,21 +239,29 @@ def load_library(
     not held against itself."""
     library = Library()
     sources, missing = deck_sources(extra or [])
-    library.problems.extend(Problem(path, None, "no such file or folder") for path in missing)
+    library.problems.extend(Problem(path, None, why) for path, why in missing)
     seen: dict[str, Card] = {}
     shipped = deck_files(bundled_content_dir())
     if bundled:
         sources[:0] = shipped
     else:
         given = {p.resolve() for p in sources}
-        given_bytes = {p.read_bytes() for p in given if p.is_file()}
+        given_bytes = {_bytes(p) for p in given} - {None}
         for path in shipped:
-            if path.resolve() not in given and path.read_bytes() not in given_bytes:
+            if path.resolve() not in given and _bytes(path) not in given_bytes:
                 load_deck(path, seen)  # only to reserve the ids
     for path in dict.fromkeys(p.resolve() for p in sources):
-        cards, problems = load_deck(path, seen, check_syntax)
+        cards, problems = load_deck(path, seen, check_syntax, library.digests)
         library.cards.extend(cards)
         library.problems.extend(problems)
         for card in cards:
             library.topics.setdefault(card.topic, card.topic_name)
     return library
+
+
+def _bytes(path: Path) -> bytes | None:
+    """A deck file's bytes, or None when it cannot be read (load_deck then says why)."""
+    try:
+        return read_file(path, MAX_DECK_BYTES)
+    except OSError:
+        return None

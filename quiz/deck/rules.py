@@ -16,11 +16,12 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 import warnings
 from dataclasses import dataclass
 
-from quiz.deck.cards import DATABASES, DEFAULT_DATABASES, Card
+from quiz.deck.cards import DATABASES, DEFAULT_DATABASES, MAX_COUNT, Card
 from quiz.sandbox.cells import split_cells
 from quiz.sandbox.engines import ASYNC_URL_ENV, URL_ENV
 
@@ -58,12 +59,20 @@ def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
     if check_syntax:
         for cell in cells:
             try:
-                compile(cell.source, "example.py", "exec")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # SyntaxWarnings are the example's own
+                    compile(cell.source, "example.py", "exec")
             except SyntaxError as exc:
                 where = exc.lineno or cell.first_line  # source is padded: already example lines
                 found.append(
                     Finding(("example",), f"syntax error in example line {where}: {exc.msg}", where)
                 )
+            except (ValueError, RecursionError, MemoryError) as exc:  # e.g. nested too deeply
+                reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
+                found.append(
+                    Finding(("example",), f"the cell at example line {cell.first_line} cannot "
+                            f"be compiled: {reason or type(exc).__name__}", cell.first_line)
+                )  # fmt: skip
     expect = card.expect
     if expect is not None:
         found += _cells_exist(expect.cells, ("expect", "cells"), titles)
@@ -82,7 +91,9 @@ def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
             Finding(("challenge", "cell"), f"no cell titled {ch.cell!r}; cells are {titles}")
         )
     if card.runs_on("postgresql"):
-        found += _declaration(card.example)
+        # code nested too deeply to walk: the syntax check says so when it runs
+        with contextlib.suppress(ValueError, RecursionError, MemoryError):
+            found += _declaration(card.example)
     return found
 
 
@@ -115,7 +126,12 @@ def _answer(card: Card) -> list[Finding]:
             return isinstance(value, bool)
         return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
+    def too_big(value: object) -> bool:
+        return isinstance(value, int) and value > MAX_COUNT
+
     if not isinstance(ch.answer, dict):
+        if too_big(ch.answer):
+            return [Finding(("challenge", "answer"), f"at most {MAX_COUNT:,} queries")]
         return [] if fits(ch.answer) else [Finding(("challenge", "answer"), wrong)]
     found: list[Finding] = []
     for database, value in ch.answer.items():
@@ -126,6 +142,8 @@ def _answer(card: Card) -> list[Finding]:
             found.append(Finding(at, card.not_listed(database)))
         elif not fits(value):
             found.append(Finding(at, wrong))
+        elif too_big(value):
+            found.append(Finding(at, f"at most {MAX_COUNT:,} queries"))
     missing = [db for db in card.databases if db not in ch.answer]
     if missing:
         found.append(
@@ -153,7 +171,7 @@ def _declaration(example: str) -> list[Finding]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for "\d": not ours to judge
             tree = ast.parse(example)
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return found  # reported by the syntax check
     first: dict[str, int] = {}
     for statement, node in _nodes_with_statement(tree):

@@ -74,10 +74,54 @@ class LoggedReview:
 
 @dataclass(frozen=True)
 class Progress:
-    """Everything the store holds: what an export writes and an import merges."""
+    """Everything the store holds: what an export writes and an import merges.
+
+    `unreadable` counts the rows an export had to leave out (damaged in the database)."""
 
     cards: tuple[CardProgress, ...]
     reviews: tuple[LoggedReview, ...]
+    unreadable: int = 0
+
+
+def graded(
+    before: CardProgress | None,
+    review: ReviewInput,
+    card: FsrsCard,
+    at: datetime,
+    *,
+    was_due: bool,
+) -> tuple[CardProgress, LoggedReview]:
+    """A grade's outcome: the card's new state and the review as the log keeps it.
+
+    `card` is fsrs's card after the grade, `at` the time the review is logged at (the store
+    keeps two grades of one card apart by a microsecond)."""
+    lapsed = before is not None and review.rating == Rating.Again and before.state == State.Review
+    after = CardProgress(
+        card_id=review.card_id,
+        fsrs=card,
+        due=utc(card.due),
+        state=card.state,
+        reps=(0 if before is None else before.reps) + 1,
+        lapses=(0 if before is None else before.lapses) + lapsed,
+        first_review=at if before is None else before.first_review,
+        last_review=at,
+    )
+    logged = LoggedReview(
+        Review(
+            card_id=review.card_id,
+            rating=review.rating,
+            reviewed_at=at,
+            duration_ms=review.duration_ms,
+            typed_answer=review.typed_answer,
+            prediction=review.prediction,
+            prediction_right=review.prediction_right,
+            was_due=was_due,
+            due_after=after.due,
+            session_id=review.session_id,
+        ),
+        state_before=before,
+    )
+    return after, logged
 
 
 @dataclass(frozen=True)

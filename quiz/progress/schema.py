@@ -19,14 +19,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from quiz.clock import utc
+from quiz.clock import EARLIEST, LATEST, utc
 from quiz.progress.records import CardProgress, LoggedReview, Review
 
 IntEnumT = TypeVar("IntEnumT", bound=IntEnum)
 
 
+_FIRST, _LAST = EARLIEST.replace(tzinfo=None), LATEST.replace(tzinfo=None)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
-    """An aware UTC datetime, stored naive."""
+    """An aware UTC datetime, stored naive. One outside the years sqlaquiz works with (which
+    only a damaged or hand-edited row holds) raises ValueError, as an unparsable one does."""
 
     impl = DateTime
     cache_ok = True
@@ -35,7 +39,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else utc(value).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        if value is None:
+            return None
+        if not _FIRST <= value < _LAST:
+            raise ValueError(f"date {value.isoformat()} is out of range")
+        return value.replace(tzinfo=timezone.utc)
 
 
 class FsrsCardJson(TypeDecorator[FsrsCard]):
@@ -130,8 +138,16 @@ class ReviewRow(Base):
         )
 
 
+def _whole(value: Any, name: str) -> Any:
+    """SQLite keeps whatever a row was given: an INTEGER column may hold text."""
+    if value is not None and (not isinstance(value, int) or value < 0):
+        raise ValueError(f"{name} {value!r} is not a whole number")
+    return value
+
+
 def review_record(row: Any) -> Review:
     """A review_log row (an ORM ReviewRow or a Core row of its columns) as a record."""
+    _whole(row.duration_ms, "duration_ms")
     return Review(
         card_id=row.card_id,
         rating=row.rating,
@@ -155,6 +171,8 @@ def state_before(row: Any) -> CardProgress | None:
 
 def card_record(row: Any) -> CardProgress:
     """A card_state row (an ORM CardStateRow or a Core row of its columns) as a record."""
+    _whole(row.reps, "reps")
+    _whole(row.lapses, "lapses")
     return CardProgress(
         card_id=row.card_id,
         fsrs=row.fsrs,

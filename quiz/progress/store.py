@@ -7,22 +7,25 @@ committed transaction; WAL and a busy timeout let two sessions share a file.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from fsrs import Card as FsrsCard
-from fsrs import Rating, State
-from sqlalchemy import create_engine, delete, event, func, select
+from sqlalchemy import create_engine, delete, event, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 
-from quiz.clock import utc
-from quiz.errors import StoreError
+from quiz.errors import StoreError, StoreLost
 from quiz.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from quiz.progress.records import (
     CardProgress,
@@ -31,6 +34,7 @@ from quiz.progress.records import (
     Progress,
     Review,
     ReviewInput,
+    graded,
 )
 from quiz.progress.schema import (
     CardStateRow,
@@ -44,6 +48,10 @@ __all__ = ["DB_NAME", "MIGRATIONS", "SCHEMA_VERSION", "ReviewInput", "Store", "o
 
 APP_ID = 0x53514C51  # "SQLQ" in PRAGMA application_id marks the file as ours
 DB_NAME = "progress.sqlite3"
+MAGIC = b"SQLite format 3\0"  # the first bytes of every SQLite database file
+
+# What a row that does not hold what its columns say raises when it is turned into a record.
+ROW_ERRORS = (ValueError, TypeError, KeyError, OverflowError, AttributeError)
 
 # Given the card's fsrs card (None for a new card), its fsrs card after this grade.
 Reschedule = Callable[[FsrsCard | None], FsrsCard]
@@ -72,6 +80,7 @@ class Store:
     def __init__(self, engine: Engine, path: Path) -> None:
         self.engine = engine
         self.path = path
+        self._identity: tuple[int, int] | None = None  # the file's (device, inode) once open
 
     # -------------------------------------------------------------- opening
 
@@ -79,7 +88,15 @@ class Store:
     def open(cls, path: Path, target_version: int = SCHEMA_VERSION) -> Store:
         """Open or create the database at `path`, migrating it forward; never overwrite a
         file that is not ours."""
-        existed = path.exists() and path.stat().st_size > 0
+        try:
+            info = os.stat(path)
+        except FileNotFoundError:
+            info = None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot be used ({exc.strerror or exc})") from None
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise StoreError(f"{path} is not a regular file; it was left untouched")
+        existed = info is not None and info.st_size > 0
         engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
         event.listen(engine, "connect", _on_connect)
         event.listen(engine, "begin", _on_begin)
@@ -110,10 +127,32 @@ class Store:
             )
         store = cls(engine, path)
         if version < target_version:
-            store._migrate(version, target_version)
+            store._migrate(target_version)
+        info = os.stat(path)
+        store._identity = (info.st_dev, info.st_ino)
         return store
 
-    def _migrate(self, current: int, target: int) -> None:
+    def check_file(self) -> None:
+        """Raise StoreLost when the file at `path` is no longer the database this store opened:
+        deleted, replaced by another file, or its header overwritten. An open SQLite
+        connection would go on writing into a deleted file's inode and report success."""
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreLost(f"{self.path} was deleted while sqlaquiz had it open") from None
+        except OSError as exc:
+            raise StoreLost(f"{self.path} cannot be reached ({exc.strerror or exc})") from None
+        if self._identity is not None and (info.st_dev, info.st_ino) != self._identity:
+            raise StoreLost(f"{self.path} was replaced by another file while sqlaquiz had it open")
+        try:
+            with open(self.path, "rb") as f:
+                header = f.read(len(MAGIC))
+        except OSError as exc:
+            raise StoreLost(f"{self.path} cannot be read ({exc.strerror or exc})") from None
+        if header != MAGIC:
+            raise StoreLost(f"{self.path} was damaged (its header was overwritten)")
+
+    def _migrate(self, target: int) -> None:
         """Apply the missing schema versions in one IMMEDIATE transaction (so two processes
         opening a new file at once cannot both migrate it)."""
         raw = self.engine.raw_connection()
@@ -158,32 +197,80 @@ class Store:
             except DBAPIError as exc:
                 session.rollback()
                 raise StoreError(f"{self.path}: {_reason(exc)}") from None
+            except ROW_ERRORS as exc:  # a row whose values do not fit its columns
+                session.rollback()
+                raise StoreError(
+                    f"{self.path}: a row cannot be read ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); `sqlaquiz export FILE` saves every other row"
+                ) from None
 
     # -------------------------------------------------------------- reads
 
     def states(self) -> dict[str, CardProgress]:
         """Every card that has been graded, by card id."""
+        cards, _ = self._records(CardStateRow.__table__, card_record)
+        return {card.card_id: card for card in cards}
+
+    def _records(
+        self,
+        table: Any,
+        record: Callable[[Any], Any],
+        where: ColumnElement[bool] | None = None,
+        order: tuple[Any, ...] = (),
+        skip_unreadable: bool = False,
+    ) -> tuple[list[Any], int]:
+        """Every row of `table` as a record, and how many rows could not be read.
+
+        A row whose values do not fit its columns (written by hand, by a bug, by a damaged
+        disk) raises StoreError, or with `skip_unreadable` is left out and counted: `export`
+        then still saves every other row."""
+        stmt = select(*table.c).order_by(*order)
+        if where is not None:
+            stmt = stmt.where(where)
         with self._session() as s:
-            rows = s.execute(select(*CardStateRow.__table__.c))
-            return {row.card_id: card_record(row) for row in rows}
+            try:
+                return [record(row) for row in s.execute(stmt)], 0
+            except ROW_ERRORS as exc:
+                reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+            # Row by row, untyped, so that one bad row does not hide the others.
+            raw = select(*(type_coerce(c, NullType()).label(c.name) for c in table.c))
+            raw = raw.where(where) if where is not None else raw
+            dialect = self.engine.dialect
+            convert = [
+                (c.name, c.type.dialect_impl(dialect).result_processor(dialect, None))
+                for c in table.c
+            ]
+            records, bad = [], 0
+            for row in s.execute(raw.order_by(*order)):
+                try:
+                    values = {
+                        name: value if process is None or value is None else process(value)
+                        for (name, process), value in zip(convert, row, strict=True)
+                    }
+                    records.append(record(SimpleNamespace(**values)))
+                except ROW_ERRORS:
+                    bad += 1
+        if bad and not skip_unreadable:
+            raise StoreError(
+                f"{self.path}: {bad} row{'s' if bad != 1 else ''} of {table.name} cannot be "
+                f"read ({reason}); `sqlaquiz export FILE` saves every other row"
+            )
+        return records, bad
 
     def state(self, card_id: str) -> CardProgress | None:
         """One card's state (None: it has never been graded)."""
-        with self._session() as s:
-            row = s.get(CardStateRow, card_id)
-            return None if row is None else card_record(row)
+        table = CardStateRow.__table__
+        cards, _ = self._records(table, card_record, CardStateRow.card_id == card_id)
+        return cards[0] if cards else None
 
     def reviews(self, since: datetime | None = None) -> list[Review]:
         """The review log, oldest first (all of it, or from `since` on)."""
-        return [review_record(row) for row in self._log(since)]
-
-    def _log(self, since: datetime | None = None) -> list[Any]:
+        where = None if since is None else ReviewRow.reviewed_at >= since
         # Core rows, not ORM objects: a long log reads several times faster.
-        with self._session() as s:
-            stmt = select(*ReviewRow.__table__.c).order_by(ReviewRow.reviewed_at, ReviewRow.id)
-            if since is not None:
-                stmt = stmt.where(ReviewRow.reviewed_at >= since)
-            return list(s.execute(stmt))
+        reviews, _ = self._records(ReviewRow.__table__, review_record, where, self._LOG_ORDER)
+        return reviews
+
+    _LOG_ORDER = (ReviewRow.reviewed_at, ReviewRow.id)
 
     def review_count(self) -> int:
         with self._session() as s:
@@ -200,16 +287,25 @@ class Store:
             return int(s.scalar(stmt) or 0)
 
     def export(self) -> Progress:
-        """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time."""
-        cards = sorted(self.states().values(), key=lambda c: c.card_id)
-        log = (LoggedReview(review_record(row), self._before(row)) for row in self._log())
-        return Progress(tuple(cards), tuple(log))
+        """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time.
+
+        Rows that cannot be read are left out and counted (`Progress.unreadable`), so one
+        damaged row does not keep the rest from being saved."""
+        cards, bad_cards = self._records(CardStateRow.__table__, card_record, skip_unreadable=True)
+        log, bad_reviews = self._records(
+            ReviewRow.__table__,
+            lambda row: LoggedReview(review_record(row), state_before(row)),
+            order=self._LOG_ORDER,
+            skip_unreadable=True,
+        )
+        cards.sort(key=lambda c: c.card_id)
+        return Progress(tuple(cards), tuple(log), bad_cards + bad_reviews)
 
     def _before(self, row: Any) -> CardProgress | None:
         # sqlaquiz 0.1.0 imported any JSON object here; one it cannot read is an error, not a crash
         try:
             return state_before(row)
-        except (KeyError, TypeError, ValueError) as exc:
+        except ROW_ERRORS as exc:
             raise StoreError(
                 f"{self.path}: the card state saved with review {row.id} of {row.card_id!r} "
                 f"is unreadable ({type(exc).__name__}: {exc})"
@@ -225,6 +321,7 @@ class Store:
         The schedule is computed from the state stored *inside* the transaction, so a second
         session grading the same card at the same time cannot overwrite this grade.
         Returns the log id and the card's new state."""
+        self.check_file()  # never write into a file that is gone and report success
         at = review.reviewed_at
         with self._session(write=True) as s, s.begin():
             row = s.get(CardStateRow, review.card_id)
@@ -241,49 +338,23 @@ class Store:
             )
             while at in taken:
                 at += timedelta(microseconds=1)
-            lapsed = (
-                before is not None
-                and review.rating == Rating.Again
-                and before.state == State.Review
-            )
-            after = CardProgress(
-                card_id=review.card_id,
-                fsrs=card,
-                due=utc(card.due),
-                state=card.state,
-                reps=(0 if before is None else before.reps) + 1,
-                lapses=(0 if before is None else before.lapses) + lapsed,
-                first_review=at if before is None else before.first_review,
-                last_review=at,
-            )
+            was_due = before is not None and before.due <= review.reviewed_at
+            after, logged = graded(before, review, card, at, was_due=was_due)
             if row is None:
                 row = CardStateRow(card_id=review.card_id)
                 s.add(row)
             row.set(after)
-            log = ReviewRow.of(
-                LoggedReview(
-                    Review(
-                        card_id=review.card_id,
-                        rating=review.rating,
-                        reviewed_at=at,
-                        duration_ms=review.duration_ms,
-                        typed_answer=review.typed_answer,
-                        prediction=review.prediction,
-                        prediction_right=review.prediction_right,
-                        was_due=before is not None and before.due <= review.reviewed_at,
-                        due_after=after.due,
-                        session_id=review.session_id,
-                    ),
-                    state_before=before,
-                )
-            )
+            log = ReviewRow.of(logged)
             s.add(log)
             s.flush()
-            return log.id, after
+            log_id = log.id
+        self.check_file()  # deleted or replaced while it was written: the grade is not there
+        return log_id, after
 
     def undo(self, review_id: int) -> str | None:
         """Take back one review: delete its log and restore the card's previous state.
         Returns the card's id (None when there is no such review)."""
+        self.check_file()
         with self._session(write=True) as s, s.begin():
             log = s.get(ReviewRow, review_id)
             if log is None:
@@ -300,6 +371,7 @@ class Store:
 
     def reset(self, card_id: str | None = None) -> int:
         """Forget progress (one card or all); returns the number of review logs removed."""
+        self.check_file()
         with self._session(write=True) as s, s.begin():
             logs = delete(ReviewRow)
             states = delete(CardStateRow)
@@ -314,6 +386,7 @@ class Store:
         """Add what is not here yet, all or nothing: reviews by (card, time), and card states
         where the imported one was reviewed later than ours."""
         cards = reviews = skipped = 0
+        self.check_file()
         with self._session(write=True) as s, s.begin():
             pairs = s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
             here = {(card_id, at) for card_id, at in pairs}

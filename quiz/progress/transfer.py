@@ -6,25 +6,34 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import stat
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, State
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from quiz import __version__
-from quiz.clock import utc
+from quiz.clock import EARLIEST, LATEST, in_range, utc
 from quiz.errors import TransferError
+from quiz.paths import MAX_IMPORT_BYTES, read_text
 from quiz.progress.records import CardProgress, LoggedReview, Progress, Review
 from quiz.progress.schema import snapshot
 from quiz.progress.store import Store
 
 FORMAT = "sqlaquiz-progress"
 FORMAT_VERSION = 1
+
+MAX_DEPTH = 8  # the format nests four levels deep
+MAX_STRING = 100_000  # characters in any one text (a typed answer is the longest)
+INT64 = 2**63  # SQLite's integers are 64-bit
+MAX_STABILITY = 1e6  # days; FSRS caps intervals at 100 years (36,500 days)
+CARD_ID = r"^[a-z0-9][a-z0-9-]*$"  # a deck card's id (quiz.deck.cards.SLUG)
 
 # ------------------------------------------------------------------ records -> JSON
 
@@ -80,15 +89,40 @@ class _Row(BaseModel):
 
 def _fsrs_card(value: dict[str, Any]) -> FsrsCard:
     try:
-        return FsrsCard.from_dict(value)  # type: ignore[arg-type]
-    except (KeyError, TypeError, ValueError) as exc:
+        card = FsrsCard.from_dict(value)  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError, OverflowError) as exc:
         raise ValueError(f"not an FSRS card ({type(exc).__name__}: {exc})") from None
+    # what the scheduler and the views can use later: fsrs itself checks none of it
+    s, d = card.stability, card.difficulty
+    if s is not None and not (math.isfinite(s) and 0 <= s <= MAX_STABILITY):
+        raise ValueError(f"stability {s!r} is not a number of days from 0 to {MAX_STABILITY:g}")
+    if d is not None and not (math.isfinite(d) and 1 <= d <= 10):
+        raise ValueError(f"difficulty {d!r} is not a number from 1 to 10")
+    if card.step is not None and not (isinstance(card.step, int) and 0 <= card.step < 1000):
+        raise ValueError(f"step {card.step!r} is not a whole number from 0 to 999")
+    if not -INT64 <= card.card_id < INT64:
+        raise ValueError("card_id does not fit in 64 bits")
+    for name, when in (("due", card.due), ("last_review", card.last_review)):
+        if when is not None and not in_range(when):
+            raise ValueError(f"{name} {when.isoformat()} is out of range")
+    return card
+
+
+def _when(value: datetime) -> datetime:
+    if not in_range(value):
+        raise ValueError(f"date out of range (from {EARLIEST.year} to {LATEST.year - 1})")
+    return value
+
+
+When = Annotated[datetime, AfterValidator(_when)]
+Count = Annotated[int, Field(ge=0, lt=INT64)]
+CardId = Annotated[str, Field(pattern=CARD_ID, max_length=80)]
 
 
 class CardStateIn(_Row):
-    card_id: str
+    card_id: CardId
     fsrs: dict[str, Any]
-    due: datetime
+    due: When
     state: int = Field(ge=1, le=3)
 
     @field_validator("fsrs")
@@ -97,10 +131,10 @@ class CardStateIn(_Row):
         _fsrs_card(value)
         return value
 
-    reps: int = Field(ge=0)
-    lapses: int = Field(ge=0)
-    first_review: datetime
-    last_review: datetime
+    reps: Count
+    lapses: Count
+    first_review: When
+    last_review: When
 
     def record(self) -> CardProgress:
         return _card(self.card_id, _fsrs_card(self.fsrs), self)
@@ -110,19 +144,19 @@ class SnapshotIn(_Row):
     """A card's state before a review, in the layout of quiz.progress.schema.snapshot()."""
 
     fsrs: str
-    due: datetime
+    due: When
     state: int = Field(ge=1, le=3)
-    reps: int = Field(ge=0)
-    lapses: int = Field(ge=0)
-    first_review: datetime
-    last_review: datetime
+    reps: Count
+    lapses: Count
+    first_review: When
+    last_review: When
 
     @field_validator("fsrs")
     @classmethod
     def _is_fsrs_json(cls, value: str) -> str:
         try:
             data = json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             raise ValueError("not an FSRS card (not JSON)") from None
         if not isinstance(data, dict):
             raise ValueError("not an FSRS card (not a JSON object)")
@@ -147,16 +181,16 @@ def _card(card_id: str, fsrs: FsrsCard, fields: CardStateIn | SnapshotIn) -> Car
 
 
 class ReviewIn(_Row):
-    card_id: str
+    card_id: CardId
     rating: int = Field(ge=1, le=4)
-    reviewed_at: datetime
-    duration_ms: int | None = None
+    reviewed_at: When
+    duration_ms: Count | None = None
     typed_answer: str | None = None
     prediction: str | None = None
     prediction_right: bool | None = None
     was_due: bool
     state_before: SnapshotIn | None = None
-    due_after: datetime
+    due_after: When
     session_id: str | None = None
 
     def record(self) -> LoggedReview:
@@ -188,13 +222,17 @@ class ExportFile(BaseModel):
 def read_file(path: Path) -> Progress:
     """Parse and check an export file completely before anything is imported."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(read_text(path, MAX_IMPORT_BYTES))
     except FileNotFoundError:
         raise TransferError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise TransferError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise TransferError(f"{path}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise TransferError(f"{path}: not a sqlaquiz progress export (nested too deeply)") from None
+    except ValueError as exc:  # e.g. a number of more than 4,300 digits
+        raise TransferError(f"{path}: not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise TransferError(f"{path}: not a sqlaquiz progress export")
     if raw.get("version") != FORMAT_VERSION:
@@ -202,6 +240,10 @@ def read_file(path: Path) -> Progress:
             f"{path}: export format version {raw.get('version')!r} is not supported "
             f"(this sqlaquiz reads version {FORMAT_VERSION})"
         )
+    odd = _odd_value(raw)
+    if odd is not None:
+        where, what = odd
+        raise TransferError(f"{path}: field {where!r}: {what}")
     try:
         data = ExportFile.model_validate(raw)
     except ValidationError as exc:
@@ -212,12 +254,58 @@ def read_file(path: Path) -> Progress:
     return Progress(tuple(c.record() for c in data.cards), tuple(r.record() for r in data.reviews))
 
 
+def _odd_value(raw: Any) -> tuple[str, str] | None:
+    """The first value no export holds and no later command could use: nesting deeper than
+    the format's, an integer past 64 bits, a float that is not finite, a lone surrogate (not
+    text: SQLite cannot store it) or a very long text. (where, what), or None."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(raw, ())]
+    while stack:
+        value, at = stack.pop()
+        where = ".".join(str(p) for p in at) or "(file)"
+        if len(at) > MAX_DEPTH:
+            return where, f"nested deeper than an export ({MAX_DEPTH} levels)"
+        if isinstance(value, dict):
+            stack.extend((v, (*at, k)) for k, v in value.items())
+            stack.extend((k, (*at, "(key)")) for k in value)
+        elif isinstance(value, list):
+            stack.extend((v, (*at, i)) for i, v in enumerate(value))
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int) and not -INT64 <= value < INT64:
+            return where, "an integer larger than 64 bits"
+        elif isinstance(value, float) and not math.isfinite(value):
+            return where, f"{value} is not a finite number"
+        elif isinstance(value, str):
+            if len(value) > MAX_STRING:
+                return where, f"a text longer than {MAX_STRING:,} characters"
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                bad = value[exc.start]
+                return where, f"contains a lone surrogate (\\u{ord(bad):04x}), which is not text"
+    return None
+
+
 # ------------------------------------------------------------------ files
 
 
 def write_file(path: Path, data: dict[str, Any], force: bool = False) -> None:
-    """Write atomically; never replace an existing file unless asked."""
-    if path.exists() and not force:
+    """Write atomically; never replace an existing file unless asked, and never a symbolic
+    link, a folder or anything but a regular file (--force replaces a file, nothing else)."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise TransferError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        raise TransferError(
+            f"{path} is a symbolic link; sqlaquiz does not replace links "
+            "(give the file it points to, or another name)"
+        )
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise TransferError(f"{path} exists and is not a regular file")
+    if info is not None and not force:
         raise TransferError(f"{path} already exists (use --force to overwrite it)")
     folder = path.parent if str(path.parent) else Path(".")
     tmp = None

@@ -98,6 +98,9 @@ def retrievability(scheduler: Scheduler, card: FsrsCard, now: datetime) -> float
     return float(scheduler.get_card_retrievability(card, current_datetime=utc(now)))
 
 
+Reschedule = Callable[[FsrsCard | None], FsrsCard]
+
+
 def rescheduler(
     scheduler: Scheduler,
     rating: Rating,

@@ -77,6 +77,7 @@ class ReviewSession:
         clock: Callable[[], datetime] = utcnow,
         runner: Runner | None = None,
         open_runner: Callable[[str], Runner] | None = None,
+        trusted: Callable[[Card], bool] = lambda card: True,
     ) -> None:
         self.cards = {c.id: c for c in cards}
         self.order = [c.id for c in cards]
@@ -89,6 +90,9 @@ class ReviewSession:
         # the first such card comes (None: it could not be had, the card is asked unrun)
         self.open_runner = open_runner
         self.other_runners: dict[str, Runner | None] = {}
+        # a card from a deck the user has not trusted shows its code and runs nothing: a
+        # challenge is asked as a plain question
+        self.trusted = trusted
         self.grader = Grader(
             store,
             scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
@@ -117,6 +121,9 @@ class ReviewSession:
                     break
         except EOFError:
             self.console.print()
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: the CLI says what is saved
+            exc.saved = self.grader.saved_note()  # type: ignore[attr-defined]
+            raise
         finally:
             self.runner.close()
             for other in self.other_runners.values():
@@ -124,6 +131,8 @@ class ReviewSession:
                     other.close()
         self.tally.ended = self.clock()
         self.console.print(views.summary(self.tally, self.grader.next_due(self.order), opts.cram))
+        if self.grader.rescued:
+            self.console.print(views.kept_in_rescue(self.grader.rescued, self.grader.rescue_path))
         return 0
 
     def _turn(self, card: Card) -> Flow:
@@ -133,6 +142,9 @@ class ReviewSession:
         self.console.print(card_view.question(card, self.queue.position))
         if self.queue.index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
+        if card.example and not self.trusted(card):
+            self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
+            self.console.print(card_view.untrusted(card.source))
         challenge = card.challenge is not None and self._runner_for(card) is not None
         flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
@@ -202,8 +214,7 @@ class ReviewSession:
             if not self.queue.can_undo:
                 self.console.print(views.note("nothing to undo yet"))
                 return Flow.STAY
-            self._undo()
-            return Flow.DONE
+            return Flow.DONE if self._undo() else Flow.STAY
         if action is Command.SKIP:
             self.queue.skipped()
             return Flow.DONE
@@ -211,6 +222,8 @@ class ReviewSession:
             self.console.print(views.help_panel())
         elif not turn.card.example:
             self.console.print(views.note("this card has no example"))
+        elif not self.trusted(turn.card):
+            self.console.print(card_view.untrusted(turn.card.source))
         elif self._runner_for(turn.card) is None:
             names = " or ".join(DATABASE_NAMES[d] for d in turn.card.databases)
             self.console.print(views.note(f"this example runs on {names} only, not here"))
@@ -229,6 +242,7 @@ class ReviewSession:
         return views.keys_prompt(intervals, bool(turn.card.example))
 
     def _grade(self, turn: Turn, rating: scheduler.Rating) -> None:
+        lost_before = self.grader.lost
         saved = self.grader.grade(
             turn.card.id,
             rating,
@@ -241,18 +255,30 @@ class ReviewSession:
         )
         review_id, due_in = saved if saved is not None else (None, None)
         entry = self.queue.graded(rating, review_id, turn.right, due_in)
+        if self.grader.lost is not None and lost_before is None:
+            self.console.print(views.store_lost(self.grader.lost, self.grader.rescue_path))
         if due_in is not None:
-            self.console.print(views.saved(due_in, self.queue.comes_back_later(entry)))
+            later = self.queue.comes_back_later(entry)
+            kept = review_id is not None and review_id < 0
+            self.console.print(views.kept(due_in, later) if kept else views.saved(due_in, later))
 
-    def _undo(self) -> None:
-        last = self.queue.undo()
+    def _undo(self) -> bool:
+        """Take back the last grade; False (and why, on screen) when it cannot be."""
+        last = self.queue.history[-1]
         if last.review_id is not None:
-            self.grader.undo(last.review_id, last.card_id)
+            try:
+                self.grader.undo(last.review_id, last.card_id)
+            except QuizError as exc:
+                self.console.print(views.failed(str(exc)))
+                return False
+        self.queue.undo()
         self.console.print(views.undone(last.card_id))
+        return True
 
     def _runner_for(self, card: Card) -> Runner | None:
-        """The runner for the session's database, or for one the card lists instead."""
-        if not card.example:
+        """The runner for the session's database, or for one the card lists instead (None: the
+        example does not run here, or not at all: an untrusted deck's)."""
+        if not card.example or not self.trusted(card):
             return None
         if card.runs_on(self.runner.database.name):
             return self.runner

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import json
 import os
 import re
 import sys
@@ -23,13 +24,40 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from quiz.sandbox.cells import split_cells
+from quiz.sandbox.cells import Cell, split_cells
+from quiz.sandbox.protocol import LOG_LIMIT, MAX_CELLS
 
 MAX_STATEMENTS_PER_CELL = 500
 MAX_SQL_CHARS = 4_000  # per statement shown; the count is never capped
 MAX_MESSAGE = 2_000  # an exception's message
+MAX_NAME = 200  # a cell title, a thread's name, an exception's type, a relationship
 MAX_WARNINGS_PER_CELL = 50
 N_PLUS_ONE_THRESHOLD = 3
+
+
+class _Budget:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.dropped = 0
+        self.lock = threading.Lock()
+
+    def take(self, n: int) -> int:
+        """As much of `n` as is left (text is cut); the rest counts as dropped."""
+        with self.lock:
+            keep = max(0, min(n, self.limit - self.used))
+            self.used += keep
+            self.dropped += n - keep
+            return keep
+
+    def whole(self, n: int) -> bool:
+        """All of `n` or nothing (a record is kept whole or left out)."""
+        with self.lock:
+            if self.used + n > self.limit:
+                self.dropped += n
+                return False
+            self.used += n
+            return True
 
 
 class _Recorder:
@@ -40,11 +68,14 @@ class _Recorder:
         self.statements: list[dict[str, Any]] = []
         self.count = 0
         self.loading = threading.local()
+        self.log = _Budget(LOG_LIMIT)  # the run's budget for everything but stdout / stderr
+        self.over_budget = False  # this cell left something out for the budget
 
     def reset(self) -> None:
         with self.lock:
             self.statements = []
             self.count = 0
+            self.over_budget = False
 
     def add(self, record: dict[str, Any]) -> None:
         """Keep a statement; only one the driver was asked to run gets a number and counts."""
@@ -54,12 +85,41 @@ class _Recorder:
                 record["n"] = self.count
             else:
                 record["n"] = None
-            if len(self.statements) < MAX_STATEMENTS_PER_CELL:
+            if len(self.statements) >= MAX_STATEMENTS_PER_CELL:
+                return
+            if self.over_budget:  # kept in order: once one is left out, so are the later ones
+                return
+            if self.log.whole(_size(record)):
                 self.statements.append(record)
+            else:
+                self.over_budget = True
+
+    def keep(self, size: int) -> bool:
+        """Whether something else of `size` characters fits the run's budget (and take it)."""
+        with self.lock:
+            if self.log.whole(size):
+                return True
+            self.over_budget = True
+            return False
 
     def current_load(self) -> tuple[str, str] | None:
         stack = getattr(self.loading, "stack", None)
         return stack[-1] if stack else None
+
+
+def _size(record: dict[str, Any]) -> int:
+    """Characters a statement's record takes in the reply (its JSON, a little over); cheap for
+    the common case of printable ASCII SQL, which JSON escapes only at quotes and backslashes."""
+    sql = record["sql"]
+    if sql.isascii() and sql.isprintable():
+        text = len(sql) + sql.count('"') + sql.count("\\")
+    else:
+        text = len(json.dumps(sql))
+    rest = len(json.dumps(record["params"], default=str))
+    for key in ("error", "thread", "relationship", "load", "dialect"):
+        value = record.get(key)
+        rest += len(json.dumps(value)) if isinstance(value, str) else 4
+    return text + rest + 300  # the keys and the other values, and the flags added later
 
 
 RECORDER = _Recorder()
@@ -67,17 +127,34 @@ _installed = False
 
 
 def _jsonable(value: Any, depth: int = 0) -> Any:
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value if not isinstance(value, str) or len(value) <= 200 else value[:200] + "…"
+    """A statement's parameters as a small JSON value: at most 8 items of a list, 20 keys of
+    a mapping, two levels deep, 200 characters of a text or a repr."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else _short(repr(value))
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else repr(value)
+    if isinstance(value, str):
+        return _short(value)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        shown = _short(repr(bytes(value[:200])))
+        return shown if len(value) <= 200 else shown + f"… ({len(value):,} bytes)"
     if isinstance(value, (list, tuple)) and depth < 2:
         items = [_jsonable(v, depth + 1) for v in value[:8]]
         if len(value) > 8:
             items.append(f"… {len(value) - 8} more")
         return items
     if isinstance(value, dict) and depth < 2:
-        return {str(k): _jsonable(v, depth + 1) for k, v in list(value.items())[:20]}
-    text = repr(value)
-    return text if len(text) <= 200 else text[:200] + "…"
+        return {_short(str(k)): _jsonable(v, depth + 1) for k, v in list(value.items())[:20]}
+    try:
+        return _short(repr(value))
+    except Exception:  # a __repr__ that fails still shows its type
+        return f"<{type(value).__name__}>"
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # --------------------------------------------------------------------------- one execution
@@ -243,7 +320,7 @@ def _record(
             "failed": error is not None,
             "sent": sent,
             "error": _describe(error) if error is not None else None,
-            "thread": threading.current_thread().name,
+            "thread": _short(str(threading.current_thread().name), MAX_NAME),
             "dialect": dialect,  # "sqlite", "postgresql": which database the example really used
         }
     )
@@ -255,7 +332,7 @@ def _capped(text: str, limit: int) -> str:
 
 def _relationship_name(strategy: Any) -> str:
     prop = strategy.parent_property
-    return f"{prop.parent.class_.__name__}.{prop.key}"
+    return _short(f"{prop.parent.class_.__name__}.{prop.key}", MAX_NAME)
 
 
 def _tagging(kind: str, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -367,21 +444,6 @@ class CappedText(io.TextIOBase):
         return "".join(self.parts)
 
 
-class _Budget:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-        self.dropped = 0
-        self.lock = threading.Lock()
-
-    def take(self, n: int) -> int:
-        with self.lock:
-            keep = max(0, min(n, self.limit - self.used))
-            self.used += keep
-            self.dropped += n - keep
-            return keep
-
-
 def _error_info(exc: BaseException, filename: str) -> dict[str, Any]:
     line = None
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
@@ -402,8 +464,8 @@ def _error_info(exc: BaseException, filename: str) -> dict[str, Any]:
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + f"… ({len(message) - MAX_MESSAGE:,} more characters)"
     return {
-        "type": cls.__name__,
-        "qualname": f"{cls.__module__}.{cls.__qualname__}",
+        "type": _short(cls.__name__, MAX_NAME),
+        "qualname": _short(f"{cls.__module__}.{cls.__qualname__}", MAX_NAME),
         "message": message,
         "line": line,
     }
@@ -431,6 +493,18 @@ def flags(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"n_plus_one": hints}
 
 
+def _cells(code: str) -> list[Cell]:
+    """The example's cells; past MAX_CELLS, the rest of the code runs as one last cell (each
+    cell's record costs a little, and a script of a million cells must not cost a million)."""
+    cells = split_cells(code)
+    if len(cells) <= MAX_CELLS:
+        return cells
+    last = cells[MAX_CELLS - 1]
+    rest = "\n".join(code.splitlines()[last.first_line - 1 :]) + "\n"
+    title = f"{last.title} (and the {len(cells) - MAX_CELLS:,} cells after it)"
+    return [*cells[: MAX_CELLS - 1], Cell(MAX_CELLS, title, last.first_line, rest)]
+
+
 def run_example(
     code: str,
     filename: str,
@@ -451,7 +525,8 @@ def run_example(
     lines = code.splitlines(keepends=True)
     linecache.cache[filename] = (len(code), None, lines, filename)
     owner = os.getpid()
-    for cell in split_cells(code):
+    RECORDER.log = _Budget(LOG_LIMIT)
+    for cell in _cells(code):
         RECORDER.reset()
         out, err = CappedText(budget), CappedText(budget)
         error = None
@@ -459,7 +534,7 @@ def run_example(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                compiled = compile(cell.source, filename, "exec")
+                compiled = compile(cell.source, filename, "exec", dont_inherit=True)
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                     exec(compiled, namespace)
             except BaseException as exc:
@@ -467,11 +542,22 @@ def run_example(
         elapsed = time.perf_counter() - started
         if os.getpid() != owner:
             os._exit(0)  # a process the example forked: only the original reports
+        kept_warnings = []
+        for w in caught[:MAX_WARNINGS_PER_CELL]:
+            shown = {
+                "category": _short(w.category.__name__, MAX_NAME),
+                "message": _capped(str(w.message), MAX_MESSAGE),
+                "line": w.lineno if w.filename == filename else None,
+            }
+            if not RECORDER.keep(len(json.dumps(shown))):
+                break
+            kept_warnings.append(shown)
         with RECORDER.lock:
             statements, count = list(RECORDER.statements), RECORDER.count
+            over_budget = RECORDER.over_budget
         emit(
             {
-                "title": cell.title,
+                "title": _short(cell.title, MAX_NAME),
                 "first_line": cell.first_line,
                 "queries": count,
                 "statements": statements,
@@ -479,15 +565,9 @@ def run_example(
                 **flags(statements),
                 "stdout": out.getvalue(),
                 "stderr": err.getvalue(),
-                "warnings": [
-                    {
-                        "category": w.category.__name__,
-                        "message": _capped(str(w.message), MAX_MESSAGE),
-                        "line": w.lineno if w.filename == filename else None,
-                    }
-                    for w in caught[:MAX_WARNINGS_PER_CELL]
-                ],
-                "warnings_dropped": max(0, len(caught) - MAX_WARNINGS_PER_CELL),
+                "warnings": kept_warnings,
+                "warnings_dropped": len(caught) - len(kept_warnings),
+                "log_truncated": over_budget,
                 "seconds": round(elapsed, 4),
                 "error": error,
             }

@@ -36,11 +36,6 @@ ASYNC_URL_ENV = "SQLAQUIZ_ASYNC_DATABASE_URL"
 SERVER_ENV = "SQLAQUIZ_POSTGRES_URL"
 RUN_PREFIX = "sqlaquiz_run_"
 
-INSTALL_HINT = (
-    "set SQLAQUIZ_POSTGRES_URL to a server you can create databases on, or "
-    'pip install "sqlaquiz[postgres]" for a throwaway local one'
-)
-
 
 def default_database() -> str:
     """$SQLAQUIZ_DB, else sqlite."""

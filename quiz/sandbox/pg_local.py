@@ -23,6 +23,10 @@ from quiz.errors import EngineUnavailable
 
 USER = "sqlaquiz"
 PREFIX = "sqlaquiz-pg-"
+INSTALL_HINT = (
+    "set SQLAQUIZ_POSTGRES_URL to a server you can create databases on, or "
+    'pip install "sqlaquiz[postgres]" for a throwaway local one'
+)
 
 
 def find_binaries() -> Path | None:
@@ -81,8 +85,6 @@ class LocalServer:
     def start(cls) -> LocalServer:
         bindir = find_binaries()
         if bindir is None:
-            from quiz.sandbox.engines import INSTALL_HINT
-
             raise EngineUnavailable(
                 f"no PostgreSQL server: {INSTALL_HINT}, or install PostgreSQL's server "
                 "binaries (initdb and pg_ctl)"

@@ -12,6 +12,11 @@ from typing import Any, Literal
 DEFAULT_TIMEOUT = 10.0  # seconds an example may run
 DEFAULT_MEMORY_MB = 1024  # what an example may add to the worker's address space
 OUTPUT_LIMIT = 1_000_000  # characters of stdout + stderr kept per run
+# Characters of everything else a run sends back (SQL text, parameters, thread names, warnings,
+# messages), per run; past it statements and warnings are counted but not kept, and the cell
+# says so (`log_truncated`). A run's whole result is at most about OUTPUT_LIMIT + LOG_LIMIT.
+LOG_LIMIT = 4_000_000
+MAX_CELLS = 300  # cells past this one run as one last cell
 
 Database = Literal["sqlite", "postgresql"]
 DATABASES: tuple[Database, ...] = ("sqlite", "postgresql")  # every engine a run can have
@@ -103,6 +108,7 @@ class CellResult:
     statements_truncated: bool = False
     n_plus_one: list[NPlusOne] = field(default_factory=list)
     warnings_dropped: int = 0
+    log_truncated: bool = False  # statements or warnings left out: the run's LOG_LIMIT was reached
 
     @property
     def lazy_loads(self) -> int:
@@ -129,6 +135,7 @@ class CellResult:
             statements_truncated=c.get("statements_truncated", False),
             n_plus_one=[NPlusOne(**h) for h in c.get("n_plus_one", [])],
             warnings_dropped=c.get("warnings_dropped", 0),
+            log_truncated=c.get("log_truncated", False),
         )
 
 
@@ -156,6 +163,11 @@ class RunResult:
     @property
     def ok(self) -> bool:
         return self.finished and self.error is None and self.crash is None
+
+    @property
+    def log_truncated(self) -> bool:
+        """Whether some cell's statements or warnings were left out at the run's LOG_LIMIT."""
+        return any(c.log_truncated for c in self.cells)
 
     def cell(self, title: str) -> CellResult | None:
         return next((c for c in self.cells if c.title == title), None)

@@ -8,6 +8,7 @@ from rich.text import Text
 
 from quiz.deck.cards import Card
 from quiz.ui.code import NumberedCode
+from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import difficulty
 
 
@@ -22,7 +23,7 @@ def card_header(card: Card, position: str | None = None) -> Text:
     text = Text()
     if position:
         text.append(f"{position}  ", style="bold")
-    text.append(card.topic_name, style="cyan")
+    text.append(safe(card.topic_name), style="cyan")
     text.append("  ·  ")
     text.append_text(difficulty(card.difficulty))
     return text
@@ -30,27 +31,29 @@ def card_header(card: Card, position: str | None = None) -> Text:
 
 def question(card: Card, position: str | None = None) -> RenderableType:
     """The question, its tags in the panel, its id (what `run` and `show` take) below it."""
-    body: RenderableType = _markdown(card.question)
+    body: RenderableType = _markdown(safe(card.question))
     if card.tags:
-        body = Group(body, Text(" ".join(f"#{t}" for t in card.tags), style="dim"))
+        body = Group(body, safe_text(" ".join(f"#{t}" for t in card.tags), style="dim"))
     return Panel(
         body,
         title=card_header(card, position),
         title_align="left",
-        subtitle=Text(card.id, style="dim"),
+        subtitle=safe_text(card.id, style="dim"),
         subtitle_align="right",
         border_style="cyan",
     )
 
 
 def answer(card: Card) -> RenderableType:
-    return Panel(_markdown(card.answer), title="Answer", title_align="left", border_style="green")
+    return Panel(
+        _markdown(safe(card.answer)), title="Answer", title_align="left", border_style="green"
+    )
 
 
 def code(source: str, title: str = "example.py") -> RenderableType:
     return Panel(
-        NumberedCode(source.rstrip("\n")),
-        title=title,
+        NumberedCode(safe(source.rstrip("\n"))),
+        title=safe_text(title),
         title_align="left",
         border_style="blue",
     )
@@ -61,8 +64,19 @@ def challenge_prompt(card: Card) -> RenderableType:
     assert ch is not None
     kind = "a number of queries" if ch.ask == "queries" else "yes or no"
     return Panel(
-        _markdown(ch.prompt),
+        _markdown(safe(ch.prompt)),
         title=f"Predict ({kind}) before it runs",
         title_align="left",
         border_style="magenta",
+    )
+
+
+def untrusted(deck: object) -> Text:
+    """Why an example does not run, and the one command that lets it."""
+    import shlex
+
+    return safe_text(
+        f"⚠ not run: this deck is not trusted — read it, then `sqlaquiz trust "
+        f"{shlex.quote(str(deck))}` lets its examples run (as you)",
+        style="yellow",
     )

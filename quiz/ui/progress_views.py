@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quiz.progress.stats import CardRow, Stats, TopicSummary
+from quiz.ui.safe import safe_text
 from quiz.ui.style import difficulty, plural
 
 STATE_STYLE = {"new": "blue", "learning": "yellow", "relearning": "red", "review": "green"}
@@ -37,8 +38,8 @@ def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards mat
     if not rows:
         return Text(empty)
     columns: list[tuple[str, list[Text], str]] = [
-        ("id", [Text(r.card.id) for r in rows], "left"),
-        ("topic", [Text(r.card.topic) for r in rows], "left"),
+        ("id", [safe_text(r.card.id) for r in rows], "left"),
+        ("topic", [safe_text(r.card.topic) for r in rows], "left"),
         ("level", [difficulty(r.card.difficulty) for r in rows], "left"),
         ("state", [Text(r.state, style=STATE_STYLE[r.state]) for r in rows], "left"),
         ("due", [_short_due(r.due, r.is_due) for r in rows], "left"),
@@ -75,7 +76,7 @@ def topics_table(summaries: list[TopicSummary]) -> Table:
     for s in summaries:
         b = s.total
         table.add_row(
-            Text(s.name, style="bold"),
+            safe_text(s.name, style="bold"),
             str(b.cards),
             str(b.new),
             str(b.learning),
@@ -159,6 +160,6 @@ def stats_report(s: Stats) -> Group:
     if s.hardest:
         hard = Table("card", "lapses", "again", title="hardest cards", title_justify="left")
         for cid, lapses, again in s.hardest:
-            hard.add_row(Text(cid), str(lapses), str(again))
+            hard.add_row(safe_text(cid), str(lapses), str(again))
         parts.append(hard)
     return Group(*parts)

@@ -23,6 +23,7 @@ def run_json(
         "crash": result.crash,
         "finished": result.finished,
         "output_dropped": result.output_dropped,
+        "log_truncated": result.log_truncated,
         "seconds": result.wall_seconds,
         "database": result.database,
         "sandbox": result.sandbox,

@@ -12,10 +12,10 @@ from rich.text import Text
 
 from quiz.deck.cards import Card
 from quiz.sandbox.client import CellResult, RunResult, Statement
-from quiz.sandbox.protocol import DATABASE_NAMES
+from quiz.sandbox.protocol import DATABASE_NAMES, LOG_LIMIT
 from quiz.ui.card_view import code
 from quiz.ui.code import sql as highlighted_sql
-from quiz.ui.run_json import run_json  # noqa: F401 - also here, with everything a run looks like
+from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import plural
 
 # --------------------------------------------------------------------------- run reports
@@ -24,7 +24,7 @@ from quiz.ui.style import plural
 def _statement(st: Statement) -> RenderableType:
     marks = Text()
     if st.load:
-        marks.append(f" [{st.load} load {st.relationship}]", style="magenta")
+        marks.append(safe(f" [{st.load} load {st.relationship}]"), style="magenta")
     if st.duplicate_of is not None:
         marks.append(f" [duplicate of #{st.duplicate_of}]", style="bold red")
     elif st.similar_to is not None:
@@ -34,20 +34,20 @@ def _statement(st: Statement) -> RenderableType:
     if st.failed and st.sent:
         marks.append(" [failed]", style="bold red")
     if st.thread != "MainThread":
-        marks.append(f" [thread {st.thread}]", style="dim")
+        marks.append(safe(f" [thread {st.thread}]"), style="dim")
     if st.sent:
         head = Text(f"#{st.n}", style="bold")
         head.append(f"  {st.ms:.2f} ms", style="dim")
     else:  # no number: it is not one of the cell's queries
         head = Text("not sent", style="bold red")
     head.append_text(marks)
-    sql = highlighted_sql(st.sql)
+    sql = highlighted_sql(safe(st.sql))
     parts: list[RenderableType] = [head, sql]
     if st.params not in (None, [], (), {}):
-        parts.append(Text(f"   params: {st.params}", style="dim"))
+        parts.append(safe_text(f"   params: {st.params}", style="dim"))
     if st.error is not None:
         why = "error" if st.sent else "stopped before the driver"
-        parts.append(Text(f"   {why}: {st.error}", style="red"))
+        parts.append(safe_text(f"   {why}: {st.error}", style="red"))
     return Group(*parts)
 
 
@@ -75,13 +75,13 @@ def _repeats(run: list[Statement]) -> Text:
     text = Text(f"#{first.n}–#{last.n}" if len(run) > 2 else f"#{first.n}", style="bold")
     text.append(f"  {len(run) - 1} more of the same SQL", style="yellow")
     if run[0].load:
-        text.append(f" [{run[0].load} load {run[0].relationship}]", style="magenta")
+        text.append(safe(f" [{run[0].load} load {run[0].relationship}]"), style="magenta")
     dups = sum(1 for st in run[1:] if st.duplicate_of is not None)
     if dups:
         text.append(f" [{dups} exact duplicate{'s' if dups != 1 else ''}]", style="bold red")
     params = [str(st.params) for st in run[1:]]
     shown = ", ".join(params) if len(params) <= 4 else ", ".join(params[:3]) + f", … {params[-1]}"
-    text.append(f"\n   params: {shown}", style="dim")
+    text.append(safe(f"\n   params: {shown}"), style="dim")
     return text
 
 
@@ -94,10 +94,12 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
     if cell.statements_truncated:
         shown = sum(1 for st in cell.statements if st.sent)
         parts.append(Text(f"… {cell.queries - shown} more statements not shown", style="dim"))
+    if cell.log_truncated:
+        parts.append(Text(LOG_TRUNCATED, style="yellow"))
     for hint in cell.n_plus_one:
         rel = hint.relationship
         parts.append(
-            Text(
+            safe_text(
                 f"N+1: {plural(hint.lazy_loads, 'lazy load')} of {rel} — load it up front with "
                 f"selectinload({rel}) or joinedload({rel})",
                 style="bold yellow",
@@ -110,20 +112,25 @@ def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableTyp
         if stream:
             parts.append(
                 Panel(
-                    Text(stream.rstrip("\n")), title=name, title_align="left", border_style=border
+                    safe_text(stream.rstrip("\n")),
+                    title=name,
+                    title_align="left",
+                    border_style=border,
                 )
             )
     for w in cell.warnings:
         where = f" (line {w.line})" if w.line else ""
-        parts.append(Text(f"⚠ {w.category}{where}: {w.message}", style="yellow"))
+        parts.append(safe_text(f"⚠ {w.category}{where}: {w.message}", style="yellow"))
     if cell.warnings_dropped:
         parts.append(Text(f"⚠ … and {cell.warnings_dropped:,} more warnings", style="yellow"))
     if cell.error is not None:
         where = f" at line {cell.error.line}" if cell.error.line else ""
-        parts.append(Text(f"✗ {cell.error.type}{where}: {cell.error.message}", style="bold red"))
+        parts.append(
+            safe_text(f"✗ {cell.error.type}{where}: {cell.error.message}", style="bold red")
+        )
     if not parts:
         parts.append(Text("no SQL, no output", style="dim"))
-    title = Text(f"cell {index}/{total_cells} · {cell.title}", style="bold")
+    title = safe_text(f"cell {index}/{total_cells} · {cell.title}", style="bold")
     title.append(f" — {queries_word(cell.queries)}", style="bold cyan")
     if cell.not_sent:
         title.append(f" · {len(cell.not_sent)} not sent", style="bold red")
@@ -147,17 +154,20 @@ def verdict_line(
     summary += f" · {result.wall_seconds:.2f} s"
     if result.output_dropped:
         summary += f" · output truncated ({result.output_dropped:,} characters dropped)"
+    if result.log_truncated:
+        summary += " · SQL log truncated"
+    summary = safe(summary)  # cell titles are the example's
     if failures:
         text = Text("✗ ", style="bold red")
-        text.append("; ".join(failures), style="red")
+        text.append(safe("; ".join(failures)), style="red")
         text.append(f"  [{summary}]", style="dim")
         return text
     err = result.error
     if err is not None and expected is not None and err.matches(expected):
-        return Text(f"✓ raised {err.type} as the card says · {summary}", style="bold green")
+        return safe_text(f"✓ raised {err.type} as the card says · {summary}", style="bold green")
     problem = result.problem()
     if problem:
-        return Text(f"✗ {problem}  [{summary}]", style="bold red")
+        return safe_text(f"✗ {problem}  [{summary}]", style="bold red")
     return Text(f"✓ {summary}", style="bold green")
 
 
@@ -174,11 +184,16 @@ def run_report(
     for i, cell in enumerate(result.cells, start=1):
         console.print(cell_report(cell, i, len(result.cells)))
     if result.crash and not result.timed_out:
-        console.print(Text(f"✗ {result.crash}", style="bold red"))
+        console.print(safe_text(f"✗ {result.crash}", style="bold red"))
     console.print(verdict_line(result, failures, expected))
     if result.sandbox in (None, "off") and result.cells:
         console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
 
+
+LOG_TRUNCATED = (
+    f"… the run's log is full ({LOG_LIMIT // 1_000_000} MB of statements, parameters and "
+    "warnings): the rest of this cell's is counted, not shown"
+)
 
 NO_SANDBOX = Text(
     "⚠ no sandbox on this system (it needs Linux 5.13+ with Landlock): "
@@ -204,7 +219,7 @@ def compare_counts(original: RunResult, edited: RunResult) -> Table:
         a, b = original.cell(title), edited.cell(title)
         left = str(a.queries) if a else "—"
         right = str(b.queries) if b else "—"
-        table.add_row(title, f"{left} → {right}")
+        table.add_row(safe_text(title), f"{left} → {right}")
     table.add_row(
         Text("total", style="bold"), Text(f"{original.queries} → {edited.queries}", style="bold")
     )
@@ -237,8 +252,8 @@ def compare_databases(results: dict[str, RunResult], failures: dict[str, list[st
         differs = len({key for _, key in outcomes}) > 1
         style = "bold yellow" if differs else ""
         table.add_row(
-            title,
-            *(Text(text, style=style) for text, _ in outcomes),
+            safe_text(title),
+            *(safe_text(text, style=style) for text, _ in outcomes),
             Text("≠ differs", style="bold yellow") if differs else Text(""),
         )
     totals = [
@@ -250,7 +265,9 @@ def compare_databases(results: dict[str, RunResult], failures: dict[str, list[st
     table.add_row(Text("total", style="bold"), *totals, "")
     for name, problems in failures.items():
         for problem in problems:
-            table.add_row(Text(f"✗ {DATABASE_NAMES.get(name, name)}", style="red"), problem)
+            table.add_row(
+                Text(f"✗ {DATABASE_NAMES.get(name, name)}", style="red"), safe_text(problem)
+            )
     return table
 
 
@@ -264,12 +281,12 @@ def validate_table(rows: list[tuple[Card, RunResult | None, list[str]]]) -> Tabl
         if result is None:
             names = " and ".join(DATABASE_NAMES.get(d, d) for d in card.databases)
             why = f"runs on {names} only" if card.example else "no example"
-            table.add_row(card.id, "—", "—", Text(why, style="dim"))
+            table.add_row(safe_text(card.id), "—", "—", Text(why, style="dim"))
             continue
         verdict = (
             Text("✓ ok", style="green")
             if not failures
-            else Text("✗ " + "; ".join(failures), style="red")
+            else safe_text("✗ " + "; ".join(failures), style="red")
         )
-        table.add_row(card.id, str(len(result.cells)), str(result.queries), verdict)
+        table.add_row(safe_text(card.id), str(len(result.cells)), str(result.queries), verdict)
     return table

@@ -4,6 +4,7 @@ summary. Renderables and prompt text only; the session prints them."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from rich.console import RenderableType
 from rich.panel import Panel
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from quiz.review.queue import Tally
 from quiz.review.scheduler import Rating, format_interval, utc
+from quiz.ui.safe import safe, safe_text
 
 ANSWER_PROMPT = "Your answer (optional) · Enter reveals · u undo · q quit: "
 COUNT_PROMPT = "How many queries? (a number, or u undo · q quit; Enter) "
@@ -42,13 +44,13 @@ def prediction_verdict(
             f"{'raised' if truth else 'did not raise'}."
         )
     if guess == truth:
-        return Text(f"✓ Right. {said}", style="bold green")
-    return Text(f"✗ Not quite. {said}", style="bold red")
+        return safe_text(f"✓ Right. {said}", style="bold green")
+    return safe_text(f"✗ Not quite. {said}", style="bold red")
 
 
 def prediction_unsettled(problem: str | None) -> Text:
     reason = f" ({problem})" if problem else ""
-    return Text(
+    return safe_text(
         f"? The run could not settle your prediction{reason}; it is not scored.", style="yellow"
     )
 
@@ -60,12 +62,12 @@ def hint(text: str) -> Text:
 
 def note(text: str) -> Text:
     """A quiet remark: nothing to undo, no example to run."""
-    return Text(text, style="dim")
+    return Text(safe(text), style="dim")
 
 
 def failed(message: str) -> Text:
     """Something the user asked for could not happen (the session goes on)."""
-    return Text(f"✗ {message}", style="red")
+    return safe_text(f"✗ {message}", style="red")
 
 
 def saved(due_in: timedelta, comes_back_later: bool) -> Text:
@@ -73,8 +75,35 @@ def saved(due_in: timedelta, comes_back_later: bool) -> Text:
     return note(f"saved — next review in {format_interval(due_in)}{also}")
 
 
+def store_lost(reason: str, rescue: Path | None) -> Text:
+    """The progress database could not take a grade: where grades go from now on."""
+    return safe_text(
+        f"✗ {reason}: this grade and the next ones are kept in {rescue} instead "
+        "(`sqlaquiz import` that file adds them back)",
+        style="bold red",
+    )
+
+
+def kept(due_in: timedelta, comes_back_later: bool) -> Text:
+    """A grade kept in the rescue file, not in the database."""
+    also = " (in this session too, if it is still going then)" if comes_back_later else ""
+    return Text(
+        f"kept in the rescue file — next review in {format_interval(due_in)}{also}",
+        style="yellow",
+    )
+
+
+def kept_in_rescue(count: int, rescue: Path | None) -> Text:
+    grades = "1 grade is" if count == 1 else f"{count} grades are"
+    return safe_text(
+        f"{grades} in {rescue}, not in your progress database: `sqlaquiz import {rescue}` "
+        "adds them back",
+        style="bold yellow",
+    )
+
+
 def undone(card_id: str) -> Text:
-    return Text(f"undone: {card_id} is back", style="yellow")
+    return safe_text(f"undone: {card_id} is back", style="yellow")
 
 
 def help_panel() -> Panel:

@@ -41,13 +41,18 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _lock = threading.Lock()
-_armed: dict[int, int] = {}  # id() of a driver connection -> id() of the Connection that armed it
+# id() of a driver connection -> the executions armed on it that have not reached it yet,
+# oldest first: two can be in flight on one connection when asyncio tasks share a session
+_armed: dict[int, list[int]] = {}
+_armed_on: dict[int, int] = {}  # id() of an execution context -> its driver connection's id()
 _count = [0]
 
 
 def _reached(driver_connection: object) -> None:
     with _lock:
-        if _armed.pop(id(driver_connection), None) is not None:
+        waiting = _armed.get(id(driver_connection))
+        if waiting:
+            _armed_on.pop(waiting.pop(0), None)
             _count[0] += 1
 
 
@@ -60,28 +65,32 @@ def _driver_key(conn) -> object:
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _arm(conn, cursor, statement, parameters, context, executemany):
-    key = _driver_key(conn)
+    key = id(_driver_key(conn))
     with _lock:
-        _armed[id(key)] = id(conn)
+        _armed.setdefault(key, []).append(id(context))
+        _armed_on[id(context)] = key
 
 
-def _disarm(conn: object) -> None:
+def _disarm(context: object) -> None:
     """The execution is over: an arm its statement did not use must not count another one.
-    (By the Connection's id: after a disconnect its driver connection is gone.)"""
+    (Found through the execution: after a disconnect its driver connection is gone.)"""
+    if context is None:
+        return
     with _lock:
-        for key in [k for k, owner in _armed.items() if owner == id(conn)]:
-            del _armed[key]
+        key = _armed_on.pop(id(context), None)
+        waiting = _armed.get(key, []) if key is not None else []
+        if id(context) in waiting:
+            waiting.remove(id(context))
 
 
 @event.listens_for(Engine, "after_cursor_execute")
 def _after(conn, cursor, statement, parameters, context, executemany):
-    _disarm(conn)
+    _disarm(context)
 
 
 @event.listens_for(Engine, "handle_error")
 def _error(ctx):
-    if ctx.connection is not None:
-        _disarm(ctx.connection)
+    _disarm(ctx.execution_context)
 
 
 # --------------------------------------------------------------------------- driver hooks
