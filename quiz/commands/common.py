@@ -48,9 +48,10 @@ def library(decks: list[Path] | None) -> Library:
     from quiz.paths import user_deck_paths
 
     loaded = trust.mark(load_library_cached(user_deck_paths(decks)))
-    err = err_console()
-    for problem in loaded.problems:
-        err.print(labelled("warning: ", "yellow", str(problem)))
+    if loaded.problems:  # Rich only when there is something to say (`run --json` loads none)
+        err = err_console()
+        for problem in loaded.problems:
+            err.print(labelled("warning: ", "yellow", str(problem)))
     return loaded
 
 

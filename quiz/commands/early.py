@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import stat
 import sys
 
 TYPE_CHECKING = False  # not typing's: importing typing here would delay the worker's start
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 # and nothing starts early.
 _VALUED = ("--file", "-f", "--timeout", "--db", "--deck")
 _FLAGS = ("--json",)
+
+_TIMEOUTS = (0.1, 3600.0)  # what `--timeout` accepts (cli.TimeoutOpt); outside it, Typer refuses
 
 _STARTED: list[WorkerProcess] = []
 
@@ -79,27 +82,36 @@ def start_run_worker(argv: list[str] | None = None) -> None:
         timeout = float(options.get("--timeout", "10"))
     except ValueError:
         return
-    code = None
-    if "--file" in options:
-        try:
-            with open(options["--file"], encoding="utf-8") as f:
-                code = f.read()
-        except (OSError, UnicodeDecodeError):
-            return  # the command says why, in one line; nothing to run
+    script = options.get("--file")
+    if script is not None and not _is_regular_file(script):
+        return  # the command says why, in one line; nothing to run
     from quiz.sandbox.process import WorkerProcess
 
     worker = WorkerProcess(fork=hasattr(os, "fork"), database=database, warm=False)
     _STARTED.append(worker)
     atexit.register(_close)
-    if code is not None and database == "sqlite" and timeout >= 0.1:
-        from pathlib import Path
+    if script is None or database != "sqlite" or not _TIMEOUTS[0] <= timeout <= _TIMEOUTS[1]:
+        return  # the request goes from the command, once it knows it
+    from pathlib import Path
 
-        from quiz.sandbox.client import Runner
+    from quiz.paths import MAX_DECK_BYTES, read_text
+    from quiz.sandbox.client import Runner
 
-        # Built the way the command builds it (the file's label is the Path's), so that the
-        # two compare equal.
-        label = str(Path(options["--file"]))
-        worker.send(Runner(timeout=timeout, warm=False).request_for(code, label))
+    try:  # read as the command reads it (commands.run.read_script): its size, kind, encoding
+        code = read_text(Path(script), MAX_DECK_BYTES)
+    except (OSError, UnicodeDecodeError):
+        _close()  # the command will say why
+        return
+    # Built the way the command builds it (the file's label is the Path's), so that the two
+    # compare equal.
+    worker.send(Runner(timeout=timeout, warm=False).request_for(code, str(Path(script))))
+
+
+def _is_regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def take() -> WorkerProcess | None:

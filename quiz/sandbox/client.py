@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from quiz.sandbox import engines
 from quiz.sandbox.process import WorkerError, WorkerProcess
@@ -145,6 +144,8 @@ class Runner:
 
     def run_many(self, codes: list[tuple[str, str]]) -> list[RunResult]:
         """Run (code, filename) pairs spread over the workers, results in order."""
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=self.size) as pool:
             return list(pool.map(lambda item: self.run(item[0], item[1], batch=True), codes))
 

@@ -18,17 +18,16 @@ import contextlib
 import importlib.util
 import itertools
 import os
-import secrets
-import socket
 import threading
-import zlib
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from quiz.errors import EngineUnavailable
 from quiz.sandbox.protocol import DATABASES
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 DEFAULT_ENV = "SQLAQUIZ_DB"  # the learner's default database
 URL_ENV = "SQLAQUIZ_DATABASE_URL"
@@ -78,6 +77,9 @@ def _missing_drivers() -> list[str]:
 
 def _host_tag() -> str:
     """A short tag for this machine, so a shared server's sweep never drops another machine's."""
+    import socket
+    import zlib
+
     return format(zlib.crc32(socket.gethostname().encode()), "08x")[:6]
 
 
@@ -87,6 +89,10 @@ class PostgreSQL:
     name = "postgresql"
 
     def __init__(self, server_url: str, local: Any = None) -> None:
+        # Imported here, as psycopg: a SQLite run (most runs) loads none of this.
+        import secrets
+        from concurrent.futures import ThreadPoolExecutor
+
         import psycopg
 
         self.server_url = server_url

@@ -66,6 +66,8 @@ def end_strays(mark: bytes) -> None:
 def _exits_within(proc: subprocess.Popen[str], seconds: float) -> bool:
     """Wait for the process to exit; Linux tells the moment it does, where Popen's wait with a
     timeout polls (measured: up to 10 ms late when a worker exits in 20 ms)."""
+    if proc.poll() is not None:  # already reaped: its pid may be another process's by now
+        return True
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):  # not Linux 5.3+, or already reaped
