@@ -5,8 +5,10 @@ TypeAdapter, even a parameter left at its default. Importing pydantic and buildi
 adapters costs about 80 ms on each `sqlaquiz list`, more than the command's own work. For
 `str` and plain `Path` values (and lists of them) the conversion is `str()` / `Path()` plus
 Typer's "is not readable" check, and a boolean flag's value is already a bool, so this module
-hands such parameters a converter that does exactly that. Numbers with ranges, choices and
-paths with options (exists=, ...) keep Typer's own conversion.
+hands such parameters a converter that does exactly that. A plain number (`10`, `2.5`) within
+the option's range becomes an int or float here too; any other number (negative, `1e3`, out of
+range) goes to Typer, so its messages stay Typer's own. Choices and paths with options
+(exists=, ...) keep Typer's own conversion.
 
 Typer has no public way to choose a parameter's conversion (even `parser=` goes through
 pydantic), so this uses its private `typer._coercion` module; pyproject.toml pins Typer to the
@@ -18,6 +20,7 @@ conversion stops applying, and .ci/lowest-deps checks it on the lowest allowed T
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +70,29 @@ def _flag(value: Any, param: Any, ctx: Any) -> Any:
     return value if isinstance(value, bool) else TYPER
 
 
+_PLAIN_NUMBER = {int: re.compile(r"(0|[1-9][0-9]*)"), float: re.compile(r"[0-9]+(\.[0-9]*)?")}
+
+
+def _number(kind: type[int] | type[float]) -> Convert:
+    """`kind(value)` for plain digits within the option's range; anything else is Typer's."""
+
+    def convert(value: Any, param: Any, ctx: Any) -> Any:
+        info = param.type_descriptor.parameter_info
+        if isinstance(value, str) and _PLAIN_NUMBER[kind].fullmatch(value):
+            number = kind(value)
+        elif type(value) is kind:  # a default
+            number = value
+        else:
+            return TYPER
+        if (info.min is not None and number < info.min) or (
+            info.max is not None and number > info.max
+        ):
+            return TYPER  # Typer says it is out of range, in its words
+        return number
+
+    return convert
+
+
 def _is_plain_path(info: Any) -> bool:
     """A Path option without checks of its own (only Typer's default 'readable')."""
     return (
@@ -90,6 +116,8 @@ def _converter(annotation: Any, info: Any) -> Convert | None:
         return _flag
     if annotation is Path and _is_plain_path(info):
         return _path
+    if annotation in (int, float) and not info.clamp:
+        return _number(annotation)
     return None
 
 

@@ -1,23 +1,29 @@
-"""`sqlaquiz run`: a card's example or the user's script, with the SQL log; --export, --edit."""
+"""`sqlaquiz run`: a card's example or the user's script, with the SQL log; --export, --edit.
+
+A run from the shell is one-shot: its worker is cold (quiz/sandbox/worker.py) and often already
+started (quiz/commands/early.py), the example's code is drawn while it runs, and what a run does
+not show is not imported (`--json` loads no Rich).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
-from quiz.commands import common
-from quiz.deck.cards import Card
-from quiz.deck.checks import check
-from quiz.editor import edit_and_run
+from quiz.commands import common, early
 from quiz.errors import ChecksFailed, UsageError
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.engines import DATABASES, default_database
-from quiz.ui import card_view
-from quiz.ui import run_report as render
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quiz.deck.cards import Card
 
 
 def read_script(path: Path) -> str:
@@ -49,8 +55,19 @@ def export_script(card: Card, source: str) -> str:
     return header + source.rstrip("\n") + "\n"
 
 
+def _failures(card: Card | None, result: RunResult) -> list[str]:
+    if card is None:
+        return _plain_failures(result)
+    from quiz.deck.checks import check
+
+    return check(card, result).failures
+
+
+def _print_json(data: Mapping[str, object]) -> None:
+    typer.echo(json.dumps(data, indent=2))
+
+
 def run_and_report(
-    console: Console,
     source: str,
     label: str,
     card: Card | None,
@@ -63,10 +80,29 @@ def run_and_report(
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
     name = f"{card.id}.py" if card else Path(label).name
     filename = f"{label}.py" if card else label
-    edited: str | None = None
-    edited_result: RunResult | None = None
-    with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+    consoles: list[Console] = []  # made after the request is sent: Rich takes a while
+
+    def load_checks() -> None:  # while the example runs, rather than after
+        import quiz.deck.checks  # noqa: F401
+
+    def show_code() -> None:
+        """While the example runs: the report starts with its code; and what draws the rest
+        is loaded now rather than after the run."""
+        from quiz.ui import card_view
+
+        consoles.append(common.console())
+        consoles[0].print(card_view.code(source, title=name))
+        import quiz.ui.run_report  # noqa: F401
+
+        load_checks()
+
+    with (
+        common.database(database) as db,
+        Runner(timeout=timeout, database=db, warm=False, prestarted=early.take()) as runner,
+    ):
         if edit:
+            from quiz.editor import edit_and_run
+
             both = edit_and_run(
                 runner,
                 source,
@@ -74,22 +110,47 @@ def run_and_report(
                 filename=filename,
                 edited_filename=f"{label}-edited.py",
             )
-            result, edited = both.original, both.edited
-            edited_result = both.result if edited else None  # an emptied file counts as no edit
-        else:
-            result = runner.run(source, filename=filename)
-    failures = check(card, result).failures if card is not None else _plain_failures(result)
-    if as_json:
-        data = render.run_json(card.id if card else None, result, failures)
-        if edited_result is not None:
-            data["edited"] = render.run_json(None, edited_result, _plain_failures(edited_result))
-        console.print(
-            json.dumps(data, indent=2), markup=False, highlight=False, emoji=False, soft_wrap=True
+            edited = both.edited or None  # an emptied file counts as no edit
+            return _report(
+                both.original, card, as_json, source, name, consoles, edited, both.result
+            )
+        result = runner.run(
+            source, filename=filename, meanwhile=load_checks if as_json else show_code
         )
+        # Drawn before the runner closes: the worker tidies up after the run meanwhile.
+        return _report(result, card, as_json, source, name, consoles)
+
+
+def _report(
+    result: RunResult,
+    card: Card | None,
+    as_json: bool,
+    source: str,
+    name: str,
+    consoles: list[Console],
+    edited: str | None = None,
+    edited_result: RunResult | None = None,
+) -> int:
+    """Print the run (and the edited version's) as JSON or as a report; the exit code.
+    `consoles`: the console that already drew the code, if one did."""
+    failures = _failures(card, result)
+    if edited is None:
+        edited_result = None
+    if as_json:
+        from quiz.ui.run_json import run_json
+
+        data = run_json(card.id if card else None, result, failures)
+        if edited_result is not None:
+            data["edited"] = run_json(None, edited_result, _plain_failures(edited_result))
+        _print_json(data)
         return 0 if not failures else 1
+    from quiz.ui import run_report as render
+
+    console = consoles[0] if consoles else common.console()
     if edited_result is None:
         expected = _expected(card, result.database)
-        render.run_report(console, result, source, failures, expected=expected, title=name)
+        shown = None if consoles else source
+        render.run_report(console, result, shown, failures, expected=expected, title=name)
         return 0 if not failures else 1
     assert edited is not None
     console.print(render.Text("Your edited version:", style="bold"))
@@ -113,32 +174,35 @@ def _plain_failures(result: RunResult) -> list[str]:
 
 
 def run_on_both(
-    console: Console, source: str, label: str, card: Card | None, *, timeout: float,
-    as_json: bool, show_sql: bool,
+    source: str, label: str, card: Card | None, *, timeout: float, as_json: bool, show_sql: bool,
 ) -> int:  # fmt: skip
     """`--db both`: the example on SQLite and on PostgreSQL, compared cell by cell."""
     results: dict[str, RunResult] = {}
     filename = f"{label}.py" if card else label
     for database in DATABASES:
-        with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+        with (
+            common.database(database) as db,
+            Runner(timeout=timeout, database=db, warm=False) as runner,
+        ):
             results[database] = runner.run(source, filename=filename)
-    failures = {
-        name: check(card, result).failures if card is not None else _plain_failures(result)
-        for name, result in results.items()
-    }
+    failures = {name: _failures(card, result) for name, result in results.items()}
     ok = not any(failures.values())
     if as_json:
+        from quiz.ui.run_json import run_json
+
         data = {
             "card": card.id if card else None,
             "databases": {
-                name: render.run_json(card.id if card else None, result, failures[name])
+                name: run_json(card.id if card else None, result, failures[name])
                 for name, result in results.items()
             },
         }
-        console.print(
-            json.dumps(data, indent=2), markup=False, highlight=False, emoji=False, soft_wrap=True
-        )
+        _print_json(data)
         return 0 if ok else ChecksFailed.exit_code
+    from quiz.ui import card_view
+    from quiz.ui import run_report as render
+
+    console = common.console()
     title = f"{card.id}.py" if card else Path(label).name
     if show_sql:
         for name, result in results.items():
@@ -170,7 +234,6 @@ def run(
         raise UsageError(f"--db {database!r}: use sqlite, postgresql or both")
     if database == "both" and edit:
         raise UsageError("--edit runs on one database: use --db sqlite or --db postgresql")
-    console = common.console()
     if file is not None:
         source, label, card = read_script(file), str(file), None
     else:
@@ -191,10 +254,7 @@ def run(
     if card is not None:
         common.check_runs_on(card, database)
     if database == "both":
-        return run_on_both(
-            console, source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql
-        )
+        return run_on_both(source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql)
     return run_and_report(
-        console, source, label, card, timeout=timeout, as_json=as_json, edit=edit,
-        database=database,
-    )  # fmt: skip
+        source, label, card, timeout=timeout, as_json=as_json, edit=edit, database=database
+    )

@@ -1,4 +1,9 @@
-"""The warm worker: imports SQLAlchemy, FastAPI and Pydantic once, then forks one child per run.
+"""The worker: forks one contained child per run.
+
+A warm worker (the default: sessions, `validate --run`) imports SQLAlchemy, FastAPI and Pydantic
+once and primes them, so that each run starts from an interpreter that already did that work. A
+cold worker (`--cold`: a one-shot `sqlaquiz run`, which could never amortise that) imports only
+what capture needs, SQLAlchemy's ORM, and lets the example import the rest, as `python` would.
 
 Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
 A child runs in its own process group and temporary folder, with a memory cap, stdin and the
@@ -148,6 +153,13 @@ def _prime() -> None:
     capture.RECORDER.reset()
 
 
+def import_for_capture() -> None:
+    """What a cold worker imports: only what capture needs (SQLAlchemy's ORM, for its hooks)."""
+    from quiz.sandbox import capture
+
+    capture.install()
+
+
 def warm_up(prime: bool = True, database: str = "sqlite") -> None:
     """Import what examples use and install the capture hooks (and prime, before forking)."""
     import gc
@@ -213,7 +225,8 @@ def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
     _confine(request, out)
     cap = request.memory_bytes
     if resource is not None and cap:
-        # The cap is on what the example adds to the worker's address space.
+        # The cap is on what the example adds to the worker's address space (in a cold worker
+        # that includes its own imports: FastAPI with its TestClient, about 35 MiB).
         limit = base_vsize + int(cap)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
@@ -451,11 +464,12 @@ def _remove(workdir: str, result_path: str) -> None:
 
 
 _SPARE: list[_Spare | None] = [None]
+_WARM = [True]  # False in a cold worker: nothing is primed, spares are made when needed
 
 
 def _take_spare() -> _Spare:
     spare, _SPARE[0] = _SPARE[0], None
-    return spare or _Spare()
+    return spare or _Spare(prime=_WARM[0])
 
 
 def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], Any]:
@@ -469,7 +483,7 @@ def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], An
         spare = _take_spare()
         if not spare.start(request):  # died while priming: one more try, then report
             spare.finish()
-            spare = _Spare()
+            spare = _Spare(prime=_WARM[0])
             spare.start(request)
         result_path = spare.result_path
         _CURRENT[0] = spare
@@ -504,8 +518,9 @@ def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], An
 def _run_fresh(request: RunRequest, workdir: str, result_path: str) -> tuple[int | None, bool]:
     """Fallback where fork is unavailable: a new interpreter per run."""
     timeout = request.timeout
+    cold = [] if _WARM[0] else ["--cold"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "quiz.sandbox.worker", "--child", result_path, workdir],
+        [sys.executable, "-m", "quiz.sandbox.worker", "--child", result_path, workdir, *cold],
         stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -552,8 +567,9 @@ def _rehearse(line: str, reply: dict[str, Any]) -> None:
         select.select([], [], [], 0)
 
 
-def serve(use_fork: bool, database: str = "sqlite") -> None:
-    """The worker loop: one request per line until stdin closes."""
+def serve(use_fork: bool, database: str = "sqlite", warm: bool = True) -> None:
+    """The worker loop: one request per line until stdin closes (`warm`: see the docstring
+    at the top)."""
     # Replies get a private copy of the pipe; fd 1 becomes stderr, so nothing an import or an
     # example prints (even from C) can reach the protocol.
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
@@ -562,10 +578,14 @@ def serve(use_fork: bool, database: str = "sqlite") -> None:
     sys.stdout = sys.stderr
     signal.signal(signal.SIGTERM, _on_terminate)
     _become_subreaper()
+    _WARM[0] = warm
     if use_fork:
-        warm_up(database=database)
-    if use_fork:
-        _SPARE[0] = _Spare()
+        if warm:
+            warm_up(database=database)
+        else:
+            import_for_capture()
+        # Ready before the request arrives (a one-shot run's is often waiting already).
+        _SPARE[0] = _Spare(prime=warm)
     for line in sys.stdin:
         if not line.strip():
             continue
@@ -574,9 +594,10 @@ def serve(use_fork: bool, database: str = "sqlite") -> None:
         out.write(json.dumps(reply) + "\n")
         out.flush()
         cleanup()
-        if use_fork:
+        if use_fork and warm:
             # Primed while the user reads the report; in a batch (validate --run) the next
-            # request is already waiting, so priming would only delay it.
+            # request is already waiting, so priming would only delay it. A cold worker makes
+            # its next child only if another request comes: a one-shot run has none.
             _SPARE[0] = _Spare(prime=not request.batch)
             if not request.batch:
                 _rehearse(line, reply)
@@ -587,14 +608,20 @@ def serve(use_fork: bool, database: str = "sqlite") -> None:
 def main(argv: list[str]) -> None:
     if len(argv) >= 3 and argv[0] == "--child":
         request = RunRequest.from_dict(json.loads(sys.stdin.read()))
-        warm_up(prime=False)
+        if "--cold" in argv:
+            import_for_capture()
+        else:
+            warm_up(prime=False)
         base_vsize = _prepare_child(argv[2])
         with open(argv[1], "w", encoding="utf-8") as out:
             _child_main(request, out, base_vsize)
         os._exit(0)  # a thread the example left running must not keep this process alive
     use_fork = hasattr(os, "fork") and "--no-fork" not in argv
     database = argv[argv.index("--database") + 1] if "--database" in argv[:-1] else "sqlite"
-    serve(use_fork, database)
+    serve(use_fork, database, warm="--cold" not in argv)
+    # Every child is reaped and every reply sent: skip the interpreter's teardown, whose last
+    # garbage collection over SQLAlchemy's objects alone takes longer than a run.
+    os._exit(0)
 
 
 if __name__ == "__main__":

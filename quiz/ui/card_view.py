@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.text import Text
 
 from quiz.deck.cards import Card
+from quiz.ui.code import NumberedCode
 from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import difficulty
+
+
+def _markdown(text: str) -> RenderableType:
+    # Imported here: Markdown costs ~30 ms to import, and `run` draws code, never Markdown.
+    from rich.markdown import Markdown
+
+    return Markdown(text)
 
 
 def card_header(card: Card, position: str | None = None) -> Text:
@@ -25,7 +31,7 @@ def card_header(card: Card, position: str | None = None) -> Text:
 
 def question(card: Card, position: str | None = None) -> RenderableType:
     """The question, its tags in the panel, its id (what `run` and `show` take) below it."""
-    body: RenderableType = Markdown(safe(card.question))
+    body: RenderableType = _markdown(safe(card.question))
     if card.tags:
         body = Group(body, safe_text(" ".join(f"#{t}" for t in card.tags), style="dim"))
     return Panel(
@@ -40,19 +46,13 @@ def question(card: Card, position: str | None = None) -> RenderableType:
 
 def answer(card: Card) -> RenderableType:
     return Panel(
-        Markdown(safe(card.answer)), title="Answer", title_align="left", border_style="green"
+        _markdown(safe(card.answer)), title="Answer", title_align="left", border_style="green"
     )
 
 
 def code(source: str, title: str = "example.py") -> RenderableType:
     return Panel(
-        Syntax(
-            safe(source.rstrip("\n")),
-            "python",
-            line_numbers=True,
-            word_wrap=True,
-            theme="ansi_dark",
-        ),
+        NumberedCode(safe(source.rstrip("\n"))),
         title=safe_text(title),
         title_align="left",
         border_style="blue",
@@ -64,7 +64,7 @@ def challenge_prompt(card: Card) -> RenderableType:
     assert ch is not None
     kind = "a number of queries" if ch.ask == "queries" else "yes or no"
     return Panel(
-        Markdown(safe(ch.prompt)),
+        _markdown(safe(ch.prompt)),
         title=f"Predict ({kind}) before it runs",
         title_align="left",
         border_style="magenta",

@@ -1,13 +1,12 @@
-"""How a run looks: per-cell statements, the verdict, JSON, edit comparison, validate's table."""
+"""How a run looks: per-cell statements, the verdict, edit comparison, validate's table (its
+JSON, without Rich: quiz/ui/run_json.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.panel import Panel
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
@@ -15,6 +14,7 @@ from quiz.deck.cards import Card
 from quiz.sandbox.client import CellResult, RunResult, Statement
 from quiz.sandbox.protocol import DATABASE_NAMES, LOG_LIMIT
 from quiz.ui.card_view import code
+from quiz.ui.code import sql as highlighted_sql
 from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import plural
 
@@ -41,7 +41,7 @@ def _statement(st: Statement) -> RenderableType:
     else:  # no number: it is not one of the cell's queries
         head = Text("not sent", style="bold red")
     head.append_text(marks)
-    sql = Syntax(safe(st.sql), "sql", word_wrap=True, theme="ansi_dark")
+    sql = highlighted_sql(safe(st.sql))
     parts: list[RenderableType] = [head, sql]
     if st.params not in (None, [], (), {}):
         parts.append(safe_text(f"   params: {st.params}", style="dim"))
@@ -206,30 +206,6 @@ SANDBOX_OFF = Text(
     "⚠ sandbox off (SQLAQUIZ_SANDBOX=off): the example ran with your user's permissions",
     style="yellow",
 )
-
-
-def run_json(
-    card_id: str | None, result: RunResult, failures: list[str] | None = None
-) -> dict[str, Any]:
-    data = result.to_dict()
-    err = result.error
-    return {
-        "card": card_id,
-        "queries": result.queries,
-        "cells": data["cells"],
-        "error": None
-        if err is None
-        else {"type": err.type, "qualname": err.qualname, "message": err.message, "line": err.line},
-        "timed_out": result.timed_out,
-        "crash": result.crash,
-        "finished": result.finished,
-        "output_dropped": result.output_dropped,
-        "log_truncated": result.log_truncated,
-        "seconds": result.wall_seconds,
-        "database": result.database,
-        "sandbox": result.sandbox,
-        "failures": failures if failures is not None else [],
-    }
 
 
 def compare_counts(original: RunResult, edited: RunResult) -> Table:

@@ -7,6 +7,7 @@ Not part of the pytest run: timings on shared machines are noisy, so nothing her
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import resource
 import shutil
@@ -202,16 +203,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument(
-        "--only", choices=["startup", "runner", "postgres"], help="Just these figures."
+        "--only",
+        choices=["startup", "oneshot", "runner", "postgres"],
+        help="Just these figures.",
     )
     args = parser.parse_args()
     n, only = args.repeat, args.only
     home = Path(tempfile.mkdtemp(prefix="sqlaquiz-bench-"))
     env = {**os.environ, "SQLAQUIZ_HOME": str(home)}
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, median of {n} runs\n")
+    # An installed sqlaquiz has its bytecode; a checkout run with PYTHONDONTWRITEBYTECODE would
+    # compile every one of its modules on every start instead.
+    compileall.compile_dir(ROOT / "quiz", quiet=1)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, median of {n} runs")
+    print(f"load average at the start: {', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
 
     if only in (None, "startup"):
         startup(n, env)
+    if only in (None, "oneshot"):
+        one_shot_figures(n, env)
     if only in (None, "runner"):
         runner_figures(n)
     if only in (None, "postgres"):
@@ -250,6 +259,41 @@ def startup(n: int, env: dict[str, str]) -> None:
     )
     # The first command after installing sqlaquiz or changing a deck validates the decks.
     report("sqlaquiz list, deck cache cold (after a deck changed)  vs  the same", cold, base, "-")
+
+
+# A typical SQLAlchemy-only card, and one whose example drives FastAPI through its TestClient.
+ONE_SHOT_CARDS = {
+    "SQLAlchemy only": "rel-lazy-loop-n-plus-one",
+    "FastAPI TestClient": "fastapi-test-overrides-staticpool",
+}
+
+
+def one_shot_figures(n: int, env: dict[str, str]) -> None:
+    """`sqlaquiz run` from the shell, whole processes, against `python` running the same example
+    exported with --export: the card, the exported file with --file, and that with --json."""
+    py = sys.executable
+    folder = Path(tempfile.mkdtemp(prefix="sqlaquiz-bench-"))
+    for kind, card in ONE_SHOT_CARDS.items():
+        script = folder / f"{card}.py"
+        exported = subprocess.run(
+            [*sqlaquiz(), "run", card, "--export"],
+            capture_output=True, text=True, check=True, env=env, cwd=ROOT,
+        )  # fmt: skip
+        script.write_text(exported.stdout)
+        plain, by_card, by_file, as_json = interleaved(
+            [
+                command([py, str(script)], env),
+                command([*sqlaquiz(), "run", card], env),
+                command([*sqlaquiz(), "run", "--file", str(script)], env),
+                command([*sqlaquiz(), "run", "--file", str(script), "--json"], env),
+            ],
+            n,
+        )
+        report(f"sqlaquiz run CARD  vs  python CARD.py (exported; {kind})", by_card, plain,
+               "<= 1.3x")  # fmt: skip
+        report(f"sqlaquiz run --file CARD.py  vs  the same ({kind})", by_file, plain, "<= 1.3x")
+        report(f"sqlaquiz run --file CARD.py --json  vs  the same ({kind})", as_json, plain, "-")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def runner_figures(n: int) -> None:

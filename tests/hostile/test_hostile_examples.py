@@ -17,6 +17,7 @@ from rich.console import Console
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.protocol import LOG_LIMIT, MAX_CELLS, OUTPUT_LIMIT
 from quiz.ui import run_report
+from quiz.ui.run_json import run_json
 from tests.hostile.conftest import ATTACKS, ESC
 
 SQL = 'from sqlalchemy import create_engine, text\nconn = create_engine("sqlite://").connect()\n'
@@ -80,7 +81,7 @@ def drawn(result: RunResult) -> str:
 
 
 def size(result: RunResult) -> int:
-    return len(json.dumps(run_report.run_json(None, result)))
+    return len(json.dumps(run_json(None, result)))
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -107,7 +108,7 @@ def test_the_flood_is_counted_whole_kept_within_the_budget_and_marked(
     assert not result.cells[1].log_truncated
     assert size(result) < LOG_LIMIT + 200_000
     assert "SQL log truncated" in run_report.verdict_line(result).plain
-    assert json.loads(json.dumps(run_report.run_json(None, result)))["log_truncated"] is True
+    assert json.loads(json.dumps(run_json(None, result)))["log_truncated"] is True
 
 
 def test_the_flood_does_not_grow_sqlaquiz(results: dict[str, RunResult]) -> None:

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from quiz.sandbox.client import CellResult, Runner, RunResult
 from quiz.ui import run_report as render
+from quiz.ui.run_json import run_json
 
 ORACLE = Path(__file__).with_name("statement_oracle.py")
 POSTGRES_ENV = "SQLAQUIZ_TEST_POSTGRES_URL"
@@ -263,7 +264,7 @@ def test_report_shows_an_attempt_as_not_sent_with_the_reason(runner: Runner) -> 
 
 
 def test_json_marks_an_attempt_as_not_sent(runner: Runner) -> None:
-    data = render.run_json(None, runner.run(SYNC_CASES))
+    data = run_json(None, runner.run(SYNC_CASES))
     bind = next(c for c in data["cells"] if c["title"] == "missing bind")
     assert bind["queries"] == 0
     shown = [(s["sent"], s["n"], s["sql"]) for s in bind["statements"]]
