@@ -81,10 +81,11 @@ def start_run_worker(argv: list[str] | None = None) -> None:
         return
     code = None
     if "--file" in options:
-        try:
-            with open(options["--file"], encoding="utf-8") as f:
-                code = f.read()
-        except (OSError, UnicodeDecodeError):
+        from quiz.paths import MAX_DECK_BYTES, read_text
+
+        try:  # as the command reads it: a FIFO or /dev/zero is refused, not read
+            code = read_text(options["--file"], MAX_DECK_BYTES)
+        except (OSError, UnicodeDecodeError, ValueError):
             return  # the command says why, in one line; nothing to run
     from quiz.sandbox.process import WorkerProcess
 
