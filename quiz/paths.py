@@ -23,7 +23,7 @@ class Refused(OSError):
         return str(self.args[0])
 
 
-def read_file(path: Path, limit: int) -> bytes:
+def read_file(path: Path | str, limit: int) -> bytes:
     """The bytes of the regular file at `path`, at most `limit` of them.
 
     A FIFO, a device (/dev/zero), a socket or a folder is refused without reading (opening
@@ -53,7 +53,7 @@ def read_file(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def read_text(path: Path, limit: int) -> str:
+def read_text(path: Path | str, limit: int) -> str:
     """`read_file` decoded as UTF-8 (UnicodeDecodeError when it is not)."""
     return read_file(path, limit).decode("utf-8")
 

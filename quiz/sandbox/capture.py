@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from quiz.sandbox.cells import Cell, split_cells
-from quiz.sandbox.protocol import LOG_LIMIT, MAX_CELLS
+from quiz.sandbox.protocol import FILE_LIMIT, LOG_LIMIT, MAX_CELLS
 
 MAX_STATEMENTS_PER_CELL = 500
 MAX_SQL_CHARS = 4_000  # per statement shown; the count is never capped
@@ -493,6 +494,22 @@ def flags(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"n_plus_one": hints}
 
 
+def _limit_files() -> None:
+    """No file written from here on (by the example, or into the run's result file through a
+    descriptor the example found) grows past FILE_LIMIT: a write past it fails with EFBIG
+    (SIGXFSZ is ignored, so the example sees an OSError rather than being killed). Only the
+    worker and its children call this; it cannot be raised again from inside."""
+    try:
+        import resource
+    except ImportError:  # not on this platform: the caps on what is emitted still hold
+        return
+    with contextlib.suppress(ValueError, OSError, AttributeError):
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if hard == resource.RLIM_INFINITY or hard > FILE_LIMIT:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_LIMIT, FILE_LIMIT))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
 def _cells(code: str) -> list[Cell]:
     """The example's cells; past MAX_CELLS, the rest of the code runs as one last cell (each
     cell's record costs a little, and a script of a million cells must not cost a million)."""
@@ -512,6 +529,7 @@ def run_example(
     output_limit: int = 1_000_000,
 ) -> None:
     """Run the cells in order in one namespace; emit one record per cell as it finishes."""
+    _limit_files()
     install()
     # A real __main__ module: libraries that resolve names through sys.modules[cls.__module__]
     # (SQLAlchemy's Mapped[...] annotations, pydantic, dataclasses) then see the example's globals.

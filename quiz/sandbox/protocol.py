@@ -17,6 +17,9 @@ OUTPUT_LIMIT = 1_000_000  # characters of stdout + stderr kept per run
 # says so (`log_truncated`). A run's whole result is at most about OUTPUT_LIMIT + LOG_LIMIT.
 LOG_LIMIT = 4_000_000
 MAX_CELLS = 300  # cells past this one run as one last cell
+# The largest file a run may write (RLIMIT_FSIZE where there is one): its result file too, so
+# an example that writes into that file's descriptor directly cannot send back more than this.
+FILE_LIMIT = 32 * 2**20
 
 Database = Literal["sqlite", "postgresql"]
 DATABASES: tuple[Database, ...] = ("sqlite", "postgresql")  # every engine a run can have

@@ -117,6 +117,22 @@ def test_run_file_refuses_what_is_no_script_without_reading_it(make, says, tmp_p
     one_line(invoke("run", "--file", str(make(tmp_path))), 2, says)
 
 
+@pytest.mark.parametrize("what", ["fifo", "/dev/zero"])
+def test_the_real_command_refuses_them_too(what: str, tmp_path: Path) -> None:
+    """`sqlaquiz run --file` from a shell reads the script before the CLI loads
+    (quiz/commands/early.py): the same refusal there, no hang, no endless read."""
+    path = _fifo(tmp_path) if what == "fifo" else Path(what)
+    done = subprocess.run(
+        [sys.executable, "-m", "quiz", "run", "--file", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: {path}: cannot read: not a regular file (a FIFO, a device or a socket), so it "
+        "is not read\n"
+    )
+
+
 @pytest.mark.parametrize("command", [["import", ""], ["export", ""], ["run", "--file", ""]])
 def test_an_empty_file_name(command: list[str]) -> None:
     one_line(invoke(*command), 2, "an empty path is not a path")

@@ -53,7 +53,18 @@ EXAMPLES = {
     "a million cells": "".join(f"# %% c{i}\nx = {i}\n" for i in range(2000)),
     "a lone surrogate": "print('\\ud800 alone')\nraise ValueError('\\udfff')",
     "a huge cell title": "# %% " + "t" * 100000 + "\nprint(1)\n",
+    # past what capture.py emits: the result file's own descriptor, found and flooded
+    "a flood straight into the result file": (
+        "import os\n"
+        "for fd in range(3, 256):\n"
+        "    try:\n        target = os.readlink(f'/proc/self/fd/{fd}')\n"
+        "    except OSError:\n        continue\n"
+        "    if 'sqlaquiz-result' in target:\n"
+        "        os.write(fd, b'{\"title\": \"' + b'x' * 100_000_000 + b'\"}\\n')\n"
+    ),
+    "a 40 MiB file": "with open('big.bin', 'wb') as f:\n    f.write(b'x' * 40 * 2**20)\n",
 }
+ENDS_BADLY = {"a flood straight into the result file"}  # the run fails, in one bounded line
 
 
 PEAK: list[int] = []  # what sqlaquiz itself allocated at most while the batch ran
@@ -89,7 +100,7 @@ def test_every_report_is_inert_text_and_within_the_budget(
     name: str, results: dict[str, RunResult]
 ) -> None:
     result = results[name]
-    assert result.crash is None, result.crash
+    assert (result.crash is None) == (name not in ENDS_BADLY), result.crash
     shown = drawn(result)
     assert ESC not in shown and "\x9b" not in shown and "\x07" not in shown
     assert "\ud800" not in shown and "\udfff" not in shown
@@ -147,6 +158,13 @@ def test_cells_past_the_limit_run_as_one(results: dict[str, RunResult]) -> None:
     result = results["a million cells"]
     assert result.ok and len(result.cells) == MAX_CELLS
     assert result.cells[-1].title == "c299 (and the 1,700 cells after it)"
+
+
+def test_no_file_a_run_writes_grows_past_the_limit(results: dict[str, RunResult]) -> None:
+    assert results["a 40 MiB file"].problem() == "OSError at line 2: [Errno 27] File too large"
+    flooded = results["a flood straight into the result file"]
+    assert flooded.cells == [] and not flooded.finished
+    assert flooded.crash == "the process exited with status 70 before finishing (os._exit?)"
 
 
 def test_a_lone_surrogate_is_drawn_as_an_escape(results: dict[str, RunResult]) -> None:

@@ -125,6 +125,16 @@ def session(tmp_path: Path, keys: _Keys) -> tuple[ReviewSession, io.StringIO]:
     return review, out
 
 
+def play(tmp_path: Path, keys: _Keys) -> tuple[ReviewSession, str]:
+    """Run a whole session on the three-card deck; what it showed."""
+    review, out = session(tmp_path, keys)
+    try:
+        assert review.run() == 0
+    finally:
+        review.grader.store.close()
+    return review, out.getvalue()
+
+
 @pytest.mark.parametrize("how", list(LOSSES))
 def test_a_session_says_so_at_the_next_grade_and_keeps_it_in_a_rescue_file(
     how: str, tmp_path: Path, home: Path
@@ -133,12 +143,7 @@ def test_a_session_says_so_at_the_next_grade_and_keeps_it_in_a_rescue_file(
     lose, says = LOSSES[how]
     # card-0 graded and saved; the file is lost before card-1's grade; card-2 after it too
     keys = _Keys(["", "3", "", "3", "", "4"], at=3, act=lambda: lose(path))
-    review, out = session(tmp_path, keys)
-    try:
-        assert review.run() == 0
-    finally:
-        review.grader.store.close()
-    shown = out.getvalue()
+    review, shown = play(tmp_path, keys)
     assert shown.count("saved — next review") == 1
     (lost,) = [line for line in shown.splitlines() if line.startswith("✗")]
     rescue = review.grader.rescue_path
@@ -166,12 +171,8 @@ def test_undo_of_a_rescued_grade_takes_it_out_of_the_rescue_file(
 ) -> None:
     path = home / DB_NAME
     keys = _Keys(["", "3", "", "3", "u", "", "1"], at=3, act=lambda: _delete(path))
-    review, out = session(tmp_path, keys)
-    try:
-        review.run()
-    finally:
-        review.grader.store.close()
-    assert "undone: card-1 is back" in out.getvalue()
+    review, shown = play(tmp_path, keys)
+    assert "undone: card-1 is back" in shown
     rescue = review.grader.rescue_path
     assert rescue is not None
     assert [r["rating"] for r in json.loads(rescue.read_text())["reviews"]] == [1]
@@ -182,12 +183,7 @@ def test_undo_of_a_grade_saved_before_the_loss_is_one_line_and_the_session_goes_
 ) -> None:
     path = home / DB_NAME
     keys = _Keys(["", "3", "u", "", "3", "", "3"], at=3, act=lambda: _delete(path))
-    review, out = session(tmp_path, keys)
-    try:
-        review.run()
-    finally:
-        review.grader.store.close()
-    shown = out.getvalue()
+    review, shown = play(tmp_path, keys)
     assert f"\n✗ {path} was deleted while sqlaquiz had it open\n" in shown  # the undo, refused
     assert review.grader.rescued == 2  # card-1 and card-2 kept; card-0 stays as it was saved
 
