@@ -19,6 +19,7 @@ from quiz.sandbox import landlock
 from quiz.sandbox.client import Runner
 from quiz.sandbox.engines import PostgreSQL
 from quiz.sandbox.process import OUR_PREFIX, WorkerProcess
+from tests.test_runner import _ends_within
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -164,21 +165,6 @@ def test_a_cold_run_is_sandboxed_away_from_the_progress_database(
     assert result.cells[0].stdout == "PermissionError\n"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _gone_within(pid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return not _alive(pid)
-
-
 def test_a_daemon_a_cold_run_started_does_not_outlive_it(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
     code = (
@@ -187,7 +173,7 @@ def test_a_daemon_a_cold_run_started_does_not_outlive_it(tmp_path: Path) -> None
     )
     with Runner(timeout=5, sandbox=False, warm=False) as r:
         assert r.run(code).ok
-    assert _gone_within(int(pidfile.read_text()), 5)
+    assert _ends_within(int(pidfile.read_text()), 5)
 
 
 def test_the_example_dies_with_a_killed_cold_worker(tmp_path: Path) -> None:
@@ -205,7 +191,7 @@ def test_the_example_dies_with_a_killed_cold_worker(tmp_path: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.02)
         worker.proc.kill()  # PR_SET_PDEATHSIG: the kernel ends the example too
-        assert _gone_within(int(pidfile.read_text()), 5)
+        assert _ends_within(int(pidfile.read_text()), 5)
     finally:
         worker.close(stop=True)
 
