@@ -39,7 +39,7 @@ from quiz.paths import (
     read_file,
 )
 
-FORMAT = 3  # 2: databases, per-database expectations and answers; 3: digests, signed entries
+FORMAT = 4  # 2: databases, per-database expectations and answers; 3: digests, signed entries; 4: key points
 KEEP = 8  # cached libraries kept (one per set of decks: --deck, $SQLAQUIZ_DECKS)
 KEY_NAME = "cache.key"  # in the data directory
 MAX_ENTRY = 64 * 2**20

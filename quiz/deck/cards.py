@@ -154,6 +154,30 @@ class Challenge:
     cell: Name | None = None
 
 
+Phrase = Annotated[str, Limits(min_length=1, max_length=MAX_NAME)]
+
+
+@dataclass(frozen=True)
+class KeyPoint:
+    """One thing an interviewer listens for in a spoken or typed answer.
+
+    `point` is how it is shown ("autoflush sends the INSERT before the query"); `match` lists
+    the ways a learner may say it, each a few words (see `review.keypoints` for how a typed
+    answer is matched against them)."""
+
+    __pydantic_config__ = STRICT
+
+    point: Phrase
+    match: Annotated[tuple[Phrase, ...], Limits(min_length=1, max_length=MAX_TAGS)]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KeyPoint:
+        return cls(point=data["point"], match=tuple(data["match"]))
+
+
+MIN_KEY_POINTS, MAX_KEY_POINTS = 2, 5
+
+
 @dataclass(frozen=True, kw_only=True)
 class Card:
     """One card: the fields a deck file holds, and where the loader found it."""
@@ -172,6 +196,7 @@ class Card:
     example: Annotated[str, Limits(max_length=MAX_EXAMPLE)] | None = None
     expect: Expect | None = None
     challenge: Challenge | None = None
+    key_points: Annotated[tuple[KeyPoint, ...], Limits(max_length=MAX_KEY_POINTS)] = ()
     # filled in by the loader, never written in a card
     topic: str
     topic_name: str
@@ -227,6 +252,7 @@ class Card:
                 "source": Path(data["source"]),
                 "expect": Expect.from_dict(expect) if expect else None,
                 "challenge": Challenge(**challenge) if challenge else None,
+                "key_points": tuple(KeyPoint.from_dict(k) for k in data.get("key_points", ())),
             }
         )
 

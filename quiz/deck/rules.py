@@ -21,7 +21,14 @@ import re
 import warnings
 from dataclasses import dataclass
 
-from quiz.deck.cards import DATABASES, DEFAULT_DATABASES, MAX_COUNT, Card
+from quiz.deck.cards import (
+    DATABASES,
+    DEFAULT_DATABASES,
+    MAX_COUNT,
+    MAX_KEY_POINTS,
+    MIN_KEY_POINTS,
+    Card,
+)
 from quiz.sandbox.cells import split_cells
 from quiz.sandbox.engines import ASYNC_URL_ENV, URL_ENV
 
@@ -43,7 +50,7 @@ class Finding:
 
 def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
     """Every rule the card breaks; with `check_syntax`, also every cell that does not compile."""
-    found = _databases(card)
+    found = _databases(card) + _key_points(card)
     if not card.databases:
         return found  # every per-database rule would only repeat it
     if card.example is None:
@@ -95,6 +102,13 @@ def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
         with contextlib.suppress(ValueError, RecursionError, MemoryError):
             found += _declaration(card.example)
     return found
+
+
+def _key_points(card: Card) -> list[Finding]:
+    """Key points, when a card has them, are 2 to 5 (the loader caps the upper end)."""
+    if 0 < len(card.key_points) < MIN_KEY_POINTS:
+        return [Finding(("key_points",), f"list {MIN_KEY_POINTS} to {MAX_KEY_POINTS} key points")]
+    return []
 
 
 def _databases(card: Card) -> list[Finding]:
