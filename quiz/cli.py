@@ -307,6 +307,31 @@ def run(
     raise typer.Exit(code)
 
 
+# ------------------------------------------------------------------ practice
+
+
+@app.command()
+def practice(
+    card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="The exercise to work on.")],
+    reset: Annotated[
+        bool,
+        typer.Option("--reset", help="Start again from the starter code (yours goes to .bak)."),
+    ] = False,
+    timeout: TimeoutOpt = 10.0,
+    deck: DeckOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """Work on one exercise: fix its code in your editor until every check passes.
+
+    The code is written to a file under the data directory; every save runs it and shows
+    each check. Keys: h the next hint, r run again, g give up (the reference solution and a
+    diff), q quit. Your last version is kept for next time.
+    """
+    from quiz.commands.practice import practice as command
+
+    raise typer.Exit(command(card_id, reset=reset, timeout=timeout, decks=deck, database=db))
+
+
 # ------------------------------------------------------------------ validate
 
 

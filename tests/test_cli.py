@@ -19,6 +19,7 @@ cli = CliRunner()
 EXPECTED_COMMANDS = [
     "start",
     "run",
+    "practice",
     "validate",
     "list",
     "topics",

@@ -10,6 +10,7 @@ import sqlalchemy
 from quiz.deck.cards import Card
 from quiz.deck.checks import check
 from quiz.deck.loader import load_library
+from quiz.exercise.grading import proof_failures
 from quiz.sandbox.client import Runner, RunResult
 
 LIBRARY = load_library(check_syntax=True)
@@ -60,6 +61,49 @@ def test_card_claims_hold_on_postgresql(card: Card, postgres_results: dict[str, 
     result = postgres_results[card.id]
     assert result.database == "postgresql"
     assert check(card, result).failures == []
+
+
+EXERCISES = [c for c in LIBRARY.cards if c.exercise is not None]
+
+
+def _starters(runner: Runner, cards: list[Card]) -> dict[str, RunResult]:
+    runs = runner.run_many(
+        [(c.exercise.starter, f"{c.id}-starter.py") for c in cards if c.exercise]
+    )
+    return dict(zip([c.id for c in cards], runs, strict=True))
+
+
+@pytest.fixture(scope="module")
+def sqlite_starters(runner: Runner) -> dict[str, RunResult]:
+    return _starters(runner, [c for c in EXERCISES if c.runs_on("sqlite")])
+
+
+@pytest.fixture(scope="module")
+def postgres_starters(pg_runner: Runner) -> dict[str, RunResult]:
+    return _starters(pg_runner, [c for c in EXERCISES if c.runs_on("postgresql")])
+
+
+@pytest.mark.parametrize("card", [c for c in EXERCISES if c.runs_on("sqlite")], ids=lambda c: c.id)
+def test_exercise_reference_passes_and_starter_fails(
+    card: Card, bundled_results: dict[str, RunResult], sqlite_starters: dict[str, RunResult]
+) -> None:
+    assert card.exercise is not None
+    reference, starter = bundled_results[card.id], sqlite_starters[card.id]
+    assert proof_failures(card.exercise, reference, starter) == []
+
+
+@pytest.mark.parametrize(
+    "card", [c for c in EXERCISES if c.runs_on("postgresql")], ids=lambda c: c.id
+)
+def test_exercise_reference_passes_and_starter_fails_on_postgresql(
+    card: Card,
+    postgres_results: dict[str, RunResult],
+    postgres_starters: dict[str, RunResult],
+) -> None:
+    assert card.exercise is not None
+    reference, starter = postgres_results[card.id], postgres_starters[card.id]
+    assert (reference.database, starter.database) == ("postgresql", "postgresql")
+    assert proof_failures(card.exercise, reference, starter) == []
 
 
 def test_deck_targets() -> None:

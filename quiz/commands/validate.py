@@ -12,6 +12,7 @@ from quiz.commands import common
 from quiz.deck.cards import Card, Library
 from quiz.deck.checks import check
 from quiz.errors import ChecksFailed, DeckError, UsageError
+from quiz.exercise.grading import proof_failures
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.engines import DATABASES, default_database
 from quiz.sandbox.protocol import DEFAULT_MEMORY_MB
@@ -120,13 +121,21 @@ def validate(
         common.database(database) as db,
         Runner(timeout=timeout, workers=jobs, database=db) as runner,
     ):
-        results = runner.run_many([(c.example or "", f"{c.id}.py") for c in runnable])
-    by_id = dict(zip([c.id for c in runnable], results, strict=True))
+        # an exercise's starter runs too: it must fail where the reference solution passes
+        starters = [c for c in runnable if c.exercise is not None]
+        results = runner.run_many(
+            [(c.example or "", f"{c.id}.py") for c in runnable]
+            + [(c.exercise.starter, f"{c.id}-starter.py") for c in starters if c.exercise]
+        )
+    by_id = dict(zip([c.id for c in runnable], results, strict=False))
+    starter_runs = dict(zip([c.id for c in starters], results[len(runnable) :], strict=True))
     rows: list[tuple[Card, RunResult | None, list[str]]] = []
     failed = 0
     for card in cards:
         result = by_id.get(card.id)
         failures = check(card, result).failures if result is not None else []
+        if result is not None and card.exercise is not None:
+            failures += proof_failures(card.exercise, result, starter_runs[card.id])
         failed += bool(failures)
         rows.append((card, result, failures))
     console.print(render.validate_table(rows))

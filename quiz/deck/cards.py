@@ -177,6 +177,74 @@ class KeyPoint:
 
 MIN_KEY_POINTS, MAX_KEY_POINTS = 2, 5
 
+MAX_HINT = 2_000
+MAX_HINTS = 10
+MAX_CHECKS = 30
+# A query budget: "<= 2", "< 3", ">= 1", "== 0", or a bare number (exactly that many).
+BUDGET = r"^\s*(<=|>=|==|<|>)?\s*(\d{1,7})\s*$"
+
+
+@dataclass(frozen=True)
+class ExerciseCheck:
+    """One thing the runner decides about a run of the learner's code; each check sets exactly
+    one of the test fields (`queries`, `stdout`, `raises`, `not_raises`, `sql`, `no_sql`,
+    `no_lazy_load`; see `quiz.exercise.grading`).
+
+    `cell` narrows it to one cell (default: the whole run); `databases` to some of the card's
+    databases (default: all of them); `label` is how it is shown (default: made from the test)."""
+
+    __pydantic_config__ = STRICT
+
+    queries: Annotated[str | int, AsWritten()] | None = None  # a budget, checked in rules
+    stdout: Fragment | None = None
+    raises: Name | None = None
+    not_raises: Name | None = None
+    sql: Fragment | None = None
+    no_sql: Fragment | None = None
+    no_lazy_load: Name | None = None  # "Author.books", or "any"
+    cell: Name | None = None
+    databases: Annotated[tuple[Database, ...], Limits(max_length=8)] | None = None
+    label: Name | None = None
+
+    @property
+    def tests(self) -> list[str]:
+        """The test fields this check sets (a valid check sets exactly one)."""
+        return [name for name in TEST_FIELDS if getattr(self, name) is not None]
+
+    def applies_to(self, database: str) -> bool:
+        return self.databases is None or database in self.databases
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExerciseCheck:
+        dbs = data.get("databases")
+        return cls(**{**data, "databases": tuple(dbs) if dbs is not None else None})
+
+
+TEST_FIELDS = ("queries", "stdout", "raises", "not_raises", "sql", "no_sql", "no_lazy_load")
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """Code to fix: `starter` is what the learner gets (it runs, and fails a check); the card's
+    `example` is the reference solution, which passes every check. `hints` come one at a time."""
+
+    __pydantic_config__ = STRICT
+
+    starter: Annotated[str, Limits(min_length=1, max_length=MAX_EXAMPLE)]
+    checks: Annotated[tuple[ExerciseCheck, ...], Limits(max_length=MAX_CHECKS)]  # >= 1: rules
+    hints: Annotated[
+        tuple[Annotated[str, Limits(min_length=1, max_length=MAX_HINT)], ...],
+        Limits(max_length=MAX_HINTS),
+    ] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Exercise:
+        return cls(
+            starter=data["starter"],
+            checks=tuple(ExerciseCheck.from_dict(c) for c in data["checks"]),
+            hints=tuple(data.get("hints", ())),
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class Card:
@@ -197,6 +265,7 @@ class Card:
     expect: Expect | None = None
     challenge: Challenge | None = None
     key_points: Annotated[tuple[KeyPoint, ...], Limits(max_length=MAX_KEY_POINTS)] = ()
+    exercise: Exercise | None = None
     # filled in by the loader, never written in a card
     topic: str
     topic_name: str
@@ -253,6 +322,7 @@ class Card:
                 "expect": Expect.from_dict(expect) if expect else None,
                 "challenge": Challenge(**challenge) if challenge else None,
                 "key_points": tuple(KeyPoint.from_dict(k) for k in data.get("key_points", ())),
+                "exercise": Exercise.from_dict(data["exercise"]) if data.get("exercise") else None,
             }
         )
 

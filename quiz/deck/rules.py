@@ -6,6 +6,10 @@
 - A per-database block in `expect`, and a per-database `challenge.answer`, exist only for
   databases the card lists; a per-database answer covers every one of them. An answer is
   true/false for `ask: raises` and a whole number >= 0 for `ask: queries`.
+- An exercise needs an `example` (its reference solution). Each of its checks sets exactly one
+  test; a query budget reads `<= 2`, `< 3`, `>= 1`, `== 0` or a bare number; a check's cell
+  is a cell of the starter and of the example; a check's `databases` are the card's; every
+  database the card lists has at least one check.
 - A card that lists postgresql tells the truth about it (simple heuristics on the code):
   the example reads SQLAQUIZ_DATABASE_URL or SQLAQUIZ_ASYNC_DATABASE_URL somewhere, and uses
   no SQLite-only feature: `StaticPool`, `check_same_thread`, a `PRAGMA` statement, or a
@@ -22,14 +26,16 @@ import warnings
 from dataclasses import dataclass
 
 from quiz.deck.cards import (
+    BUDGET,
     DATABASES,
     DEFAULT_DATABASES,
     MAX_COUNT,
     MAX_KEY_POINTS,
     MIN_KEY_POINTS,
+    TEST_FIELDS,
     Card,
 )
-from quiz.sandbox.cells import split_cells
+from quiz.sandbox.cells import Cell, split_cells
 from quiz.sandbox.engines import ASYNC_URL_ENV, URL_ENV
 
 URL_VARIABLES = (URL_ENV, ASYNC_URL_ENV)
@@ -58,28 +64,15 @@ def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
             "databases": card.databases != DEFAULT_DATABASES,
             "expect": card.expect is not None,
             "challenge": card.challenge is not None,
+            "exercise": card.exercise is not None,
         }
         found += [Finding((k,), f"{k!r} needs an 'example' to run") for k, v in given.items() if v]
         return found + _answer(card)
     cells = split_cells(card.example)
     titles = [c.title for c in cells]
     if check_syntax:
-        for cell in cells:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # SyntaxWarnings are the example's own
-                    compile(cell.source, "example.py", "exec")
-            except SyntaxError as exc:
-                where = exc.lineno or cell.first_line  # source is padded: already example lines
-                found.append(
-                    Finding(("example",), f"syntax error in example line {where}: {exc.msg}", where)
-                )
-            except (ValueError, RecursionError, MemoryError) as exc:  # e.g. nested too deeply
-                reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
-                found.append(
-                    Finding(("example",), f"the cell at example line {cell.first_line} cannot "
-                            f"be compiled: {reason or type(exc).__name__}", cell.first_line)
-                )  # fmt: skip
+        found += _syntax(cells, ("example",))
+    found += _exercise(card, titles, check_syntax)
     expect = card.expect
     if expect is not None:
         found += _cells_exist(expect.cells, ("expect", "cells"), titles)
@@ -101,6 +94,80 @@ def card_findings(card: Card, check_syntax: bool = False) -> list[Finding]:
         # code nested too deeply to walk: the syntax check says so when it runs
         with contextlib.suppress(ValueError, RecursionError, MemoryError):
             found += _declaration(card.example)
+    return found
+
+
+def _syntax(cells: list[Cell], at: tuple[str, ...]) -> list[Finding]:
+    """A finding for every cell that does not compile (`at`: the field the code is in)."""
+    found: list[Finding] = []
+    what = at[-1]
+    for cell in cells:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarnings are the example's own
+                compile(cell.source, f"{what}.py", "exec")
+        except SyntaxError as exc:
+            where = exc.lineno or cell.first_line  # source is padded: already example lines
+            line = where if at == ("example",) else None
+            found.append(Finding(at, f"syntax error in {what} line {where}: {exc.msg}", line))
+        except (ValueError, RecursionError, MemoryError) as exc:  # e.g. nested too deeply
+            reason = type(exc).__name__ if isinstance(exc, RecursionError) else str(exc)
+            line = cell.first_line if at == ("example",) else None
+            found.append(
+                Finding(at, f"the cell at {what} line {cell.first_line} cannot "
+                        f"be compiled: {reason or type(exc).__name__}", line)
+            )  # fmt: skip
+    return found
+
+
+def _exercise(card: Card, titles: list[str], check_syntax: bool) -> list[Finding]:
+    """The exercise's checks make sense for its starter, its solution and its databases."""
+    exercise = card.exercise
+    if exercise is None:
+        return []
+    found: list[Finding] = []
+    starter_cells = split_cells(exercise.starter)
+    starter_titles = [c.title for c in starter_cells]
+    if check_syntax:
+        found += _syntax(starter_cells, ("exercise", "starter"))
+    for i, ch in enumerate(exercise.checks):
+        at = ("exercise", "checks", i)
+        tests = ch.tests
+        if len(tests) != 1:
+            fields_ = ", ".join(TEST_FIELDS)
+            said = f"it sets {', '.join(tests)}" if tests else "it sets none"
+            found.append(Finding(at, f"a check sets exactly one of {fields_}; {said}"))
+        if ch.queries is not None and not (
+            isinstance(ch.queries, (str, int))
+            and not isinstance(ch.queries, bool)
+            and re.match(BUDGET, str(ch.queries))
+        ):
+            found.append(
+                Finding((*at, "queries"), "a query budget reads like '<= 2', '>= 1' or '3'")
+            )
+        if ch.cell is not None:
+            missing = [w for w, names in (("starter", starter_titles), ("example", titles))
+                       if ch.cell not in names]  # fmt: skip
+            if missing:
+                cells = starter_titles if missing[0] == "starter" else titles
+                found.append(
+                    Finding((*at, "cell"), f"no cell titled {ch.cell!r} in the "
+                            f"{' or the '.join(missing)}; its cells are {cells}")
+                )  # fmt: skip
+        for db in ch.databases or ():
+            if not card.runs_on(db):
+                found.append(Finding((*at, "databases"), card.not_listed(db)))
+    if not exercise.checks:
+        return [*found, Finding(("exercise", "checks"), "list at least one check")]
+    for db in card.databases:
+        if not any(ch.applies_to(db) for ch in exercise.checks):
+            found.append(Finding(("exercise", "checks"), f"no check applies on {db}"))
+    if card.runs_on("postgresql"):
+        with contextlib.suppress(ValueError, RecursionError, MemoryError):
+            found += [
+                Finding(("exercise", "starter"), f.message.replace("example", "starter"))
+                for f in _declaration(exercise.starter)
+            ]
     return found
 
 
