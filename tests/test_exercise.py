@@ -3,13 +3,19 @@ the suggested grade, the workspace file, and the watch loop driven without a ter
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
+from rich.console import Console
 
 from quiz.deck.cards import Card, Exercise, ExerciseCheck
 from quiz.deck.loader import load_deck
 from quiz.exercise.grading import budget, grade, label, passed, proof_failures
+from quiz.exercise.loop import ExerciseLoop
 from quiz.exercise.rating import Outcome, suggest_rating
 from quiz.review.scheduler import Rating
+from quiz.sandbox.client import Runner
 from quiz.sandbox.protocol import CellResult, ExampleError, RunResult, Statement
 
 # ------------------------------------------------------------------ grading
@@ -294,3 +300,89 @@ def test_a_starter_with_a_syntax_error(deck_file) -> None:  # type: ignore[no-un
     assert [(p.field, p.message) for p in problems] == [
         ("exercise.starter", "syntax error in starter line 5: '(' was never closed")
     ]
+
+
+# ------------------------------------------------------------------ the watch loop
+
+
+class Script:
+    """Events for the loop: keys, and edits of the file (each followed by a quiet poll)."""
+
+    def __init__(self, *steps: object) -> None:
+        self.steps = list(steps)
+
+    def wait(self, timeout: float) -> str | None:
+        if not self.steps:
+            raise EOFError
+        step = self.steps.pop(0)
+        if callable(step):
+            step()
+            return None
+        return step  # type: ignore[return-value]
+
+
+def bundled(card_id: str) -> Card:
+    from quiz.deck.loader import load_library
+
+    return load_library().get(card_id)
+
+
+def loop_for(
+    card: Card, path: Path, runner: Runner, events: Script
+) -> tuple[ExerciseLoop, io.StringIO]:
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    loop = ExerciseLoop(card, path, runner, console, events, sleep=lambda s: None)
+    return loop, out
+
+
+def test_a_save_runs_the_file_and_a_pass_ends_it(tmp_path: Path, runner: Runner) -> None:
+    card = bundled("ex-report-n-plus-one")
+    assert card.exercise is not None and card.example is not None
+    path = tmp_path / "ex.py"
+    path.write_text(card.exercise.starter, encoding="utf-8")
+    solution = card.example
+
+    def save() -> None:
+        path.write_text(solution, encoding="utf-8")
+
+    loop, out = loop_for(card, path, runner, Script("h", None, save))
+    outcome = loop.start()
+    assert outcome == Outcome(passed=True, attempts=1, hints_used=1, hints_total=3)
+    text = out.getvalue()
+    assert "run 1: 2 of 4 checks pass" in text
+    assert "✗ cell 'report': at most 2 queries — ran 5" in text
+    assert "[lazy Author.books] SELECT books.id" in text
+    assert "Hint 1 of 3" in text
+    assert "run 2: 4 of 4 checks pass" in text
+    assert "run 3" not in text  # a quiet poll (None) with no save runs nothing
+    assert text.rstrip().endswith("✓ Every check passes (1 attempt, 1 hint).")
+
+
+def test_giving_up_shows_the_reference_and_a_diff(tmp_path: Path, runner: Runner) -> None:
+    card = bundled("ex-report-n-plus-one")
+    assert card.exercise is not None
+    path = tmp_path / "ex.py"
+    path.write_text(card.exercise.starter, encoding="utf-8")
+    loop, out = loop_for(card, path, runner, Script("g"))
+    outcome = loop.start()
+    assert (outcome.gave_up, outcome.passed, outcome.attempts) == (True, False, 0)
+    text = out.getvalue()
+    assert "ex-report-n-plus-one.py (reference solution)" in text
+    assert "-authors = session.scalars(select(Author).order_by(Author.id)).all()" in text
+    assert "+    select(Author).options(selectinload(Author.books)).order_by(Author.id)" in text
+    assert path.read_text(encoding="utf-8") == card.exercise.starter  # the learner's file stays
+
+
+def test_the_end_of_input_leaves_without_a_verdict(tmp_path: Path, runner: Runner) -> None:
+    card = bundled("ex-report-n-plus-one")
+    assert card.exercise is not None
+    path = tmp_path / "ex.py"
+    path.write_text(card.exercise.starter + "\n# my note\n", encoding="utf-8")
+    loop, out = loop_for(card, path, runner, Script("h", "h", "h", "h", "?"))
+    outcome = loop.start()
+    # the learner's own version counts as an attempt; every hint, then no more
+    assert outcome == Outcome(passed=False, attempts=1, hints_used=3, hints_total=3)
+    text = out.getvalue()
+    assert "no more hints: g shows the reference solution" in text
+    assert "Save your file to run it again." in text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from quiz.deck.cards import BUDGET, Exercise, ExerciseCheck
 from quiz.sandbox.protocol import CellResult, RunResult, Statement
@@ -26,6 +26,7 @@ class CheckResult:
     passed: bool
     detail: str | None = None
     statements: tuple[Statement, ...] = field(default=())
+    kind: str = "run"  # the check's test field ("queries", "stdout", ...); "run" for the run
 
 
 def budget(spec: str | int) -> tuple[str, int]:
@@ -76,6 +77,10 @@ def _cells(check: ExerciseCheck, result: RunResult) -> list[CellResult] | None:
 
 
 def _decide(check: ExerciseCheck, result: RunResult) -> CheckResult:
+    return replace(_decision(check, result), kind=check.tests[0])
+
+
+def _decision(check: ExerciseCheck, result: RunResult) -> CheckResult:
     text = label(check)
     cells = _cells(check, result)
     if cells is None:

@@ -19,8 +19,8 @@ from quiz.ui.card_view import card_header, code
 from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import plural
 
-SHOWN_STATEMENTS = 4  # per failed check: enough to see the pattern, short enough for 80x24
-SHOWN_OUTPUT = 4  # the last lines of the output under a failed run
+SHOWN_STATEMENTS = 3  # per failed check: enough to see the pattern, short enough for 80x24
+SHOWN_OUTPUT = 3  # the last lines of the output under a failed run
 
 
 def intro(card: Card, path: Path, database: str) -> RenderableType:
@@ -56,32 +56,39 @@ def _statement(st: Statement) -> Text:
     return line
 
 
-def check_line(check: CheckResult) -> RenderableType:
-    """One check: ✓ or ✗, its label, what the run did instead, the statements that broke it."""
+def check_line(check: CheckResult, shown: set[int] | None = None) -> RenderableType:
+    """One check: ✓ or ✗, its label, what the run did instead, the statements that broke it
+    (those not in `shown` already, which it then holds too)."""
     mark = Text("✓ ", style="bold green") if check.passed else Text("✗ ", style="bold red")
     line = mark + safe_text(check.label)
     if check.detail:
         line.append(safe(f" — {check.detail}"), style="dim" if check.passed else "red")
-    if not check.statements:
+    seen = shown if shown is not None else set()
+    new = [st for st in check.statements if id(st) not in seen]
+    if not new:
         return line
-    shown = [_statement(st) for st in check.statements[:SHOWN_STATEMENTS]]
-    more = len(check.statements) - SHOWN_STATEMENTS
+    seen.update(id(st) for st in check.statements)
+    listed = [_statement(st) for st in new[:SHOWN_STATEMENTS]]
+    more = len(new) - SHOWN_STATEMENTS
     if more > 0:
-        shown.append(Text(f"    … and {more} more", style="dim"))
-    return Group(line, *shown)
+        listed.append(Text(f"    … and {more} more", style="dim"))
+    return Group(line, *listed)
 
 
 def report(checks: list[CheckResult], result: RunResult, run_number: int) -> RenderableType:
-    """One run of the learner's code: every check, then (when one fails) the output's end."""
+    """One run of the learner's code: every check (a statement listed once, under the first
+    check it broke), then the output's last lines when the output or the run is in question."""
     passing = sum(1 for c in checks if c.passed)
     ok = passing == len(checks)
-    head = Text(f"run {run_number}: ", style="bold")
-    head.append(
-        f"{passing} of {plural(len(checks), 'check')} pass", style="bold green" if ok else "bold"
+    head = Text(
+        f"run {run_number}: {passing} of {plural(len(checks), 'check')} pass",
+        style="bold green" if ok else "bold",
     )
-    parts: list[RenderableType] = [head, *(check_line(c) for c in checks)]
+    shown: set[int] = set()
+    parts: list[RenderableType] = [head, *(check_line(c, shown) for c in checks)]
     output = "".join(c.stdout for c in result.cells).rstrip("\n")
-    if output and not ok:
+    wanted = any(not c.passed and c.kind in ("run", "stdout") for c in checks)
+    if output and wanted:
         lines = output.splitlines()
         tail = lines[-SHOWN_OUTPUT:]
         title = "output" if len(lines) <= SHOWN_OUTPUT else f"output (last {SHOWN_OUTPUT} lines)"
