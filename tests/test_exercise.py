@@ -386,3 +386,14 @@ def test_the_end_of_input_leaves_without_a_verdict(tmp_path: Path, runner: Runne
     text = out.getvalue()
     assert "no more hints: g shows the reference solution" in text
     assert "Save your file to run it again." in text
+
+
+def test_an_exception_is_told_in_one_line() -> None:
+    message = "This Session's transaction has been rolled back\n[SQL: INSERT INTO users]"
+    error = ExampleError("PendingRollbackError", "PendingRollbackError", message, 24)
+    exercise = Exercise("x", (ExerciseCheck(not_raises="PendingRollbackError"),))
+    checks = grade(exercise, result([], error=error))
+    assert [c.detail for c in checks] == [
+        "PendingRollbackError at line 24: This Session's transaction has been rolled back",
+        "raised it: This Session's transaction has been rolled back",
+    ]

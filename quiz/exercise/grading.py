@@ -37,6 +37,11 @@ def budget(spec: str | int) -> tuple[str, int]:
     return match.group(1) or "==", int(match.group(2))
 
 
+def _first_line(message: str) -> str:
+    """An exception's message up to its first line break (SQLAlchemy appends the SQL)."""
+    return message.strip().split("\n", 1)[0]
+
+
 def _normal(sql: str) -> str:
     return " ".join(sql.split()).lower()
 
@@ -102,7 +107,7 @@ def _decision(check: ExerciseCheck, result: RunResult) -> CheckResult:
             return CheckResult(text, False, f"raised {error.type}" if error else "nothing raised")
         assert check.not_raises is not None
         if error is not None and error.matches(check.not_raises):
-            return CheckResult(text, False, f"raised it: {error.message}")
+            return CheckResult(text, False, f"raised it: {_first_line(error.message)}")
         return CheckResult(text, True)
     if check.sql is not None:
         wanted = _normal(check.sql)
@@ -131,7 +136,7 @@ def grade(exercise: Exercise, result: RunResult) -> list[CheckResult]:
         where = f" at line {error.line}" if error.line else ""
         first = CheckResult(
             "runs without an unexpected exception", False,
-            f"{error.type}{where}: {error.message}",
+            f"{error.type}{where}: {_first_line(error.message)}",
         )  # fmt: skip
     else:
         label_ = "runs to the end" if expected else "runs without an exception"
