@@ -123,3 +123,26 @@ def test_ctrl_c_keeps_the_file_and_the_terminal(isolated_home: Path) -> None:
     assert child.exitstatus == 130
     path = isolated_home / "exercises" / f"{CARD.id}.py"
     assert path.read_text(encoding="utf-8") == STARTER
+
+
+@pytest.mark.slow
+def test_an_exercise_in_a_terminal_session(isolated_home: Path) -> None:
+    deck = str(Path(__file__).parent / "data" / "exercise.yaml")
+    env = {**os.environ, "SQLAQUIZ_HOME": str(isolated_home)}
+    subprocess.run([*sqlaquiz_command(), "trust", deck], env=env, capture_output=True, check=True)
+    child = spawn(["start", "--deck", deck, "--topic", "drills"], isolated_home)
+    child.expect_exact(CLEAR)
+    child.expect(r"h hint \(2 left\)")
+    path = isolated_home / "exercises" / "d-fewer-queries.py"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "sum(conn.execute(text(f\"select {n}\")).scalar() for n in (1, 2, 3))",
+        "conn.execute(text(\"select 1 + 2 + 3\")).scalar()",
+    ), encoding="utf-8")  # fmt: skip
+    child.expect("run 2: 3 of 3 checks pass")
+    child.expect(r"suggested grade \[4\] Easy")
+    child.expect(r"\[4\] Easy 8d")
+    child.send("4")
+    child.expect("session summary")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

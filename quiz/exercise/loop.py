@@ -145,13 +145,15 @@ class ExerciseLoop:
             self.console.print(view.keys(len(state.hints) - state.hints_used, self.in_session))
         return ok
 
-    def _intro(self) -> None:
-        self.console.print(view.intro(self.state.card, self.state.path, self.runner.database.name))
+    def _intro(self, task: bool = True) -> None:
+        state = self.state
+        self.console.print(view.intro(state.card, state.path, self.runner.database.name, task))
 
     def start(self) -> Outcome:
-        """Show the task, then `run()` (in a terminal each run redraws the task)."""
+        """Show the task (a session has just shown it), then `run()`; in a terminal each run
+        redraws the screen, the task included."""
         if not self.console.is_terminal:
-            self._intro()
+            self._intro(task=not self.in_session)
         return self.run()
 
     def _hint(self) -> None:

@@ -146,7 +146,10 @@ class ReviewSession:
             self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
             self.console.print(card_view.untrusted(card.source))
         challenge = card.challenge is not None and self._runner_for(card) is not None
-        flow = self._predict(turn) if challenge else self._answer(turn)
+        if card.exercise is not None and self._runner_for(card) is not None:
+            flow = self._exercise(turn)
+        else:
+            flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
             return flow
         self.console.print(card_view.answer(card))
@@ -199,6 +202,16 @@ class ReviewSession:
         turn.right = truth == said.guess
         self.queue.predicted(turn.right)
         self.console.print(views.prediction_verdict(ch.ask, said.guess, truth, ch.cell))
+        return Flow.STAY
+
+    def _exercise(self, turn: Turn) -> Flow:
+        """An exercise: the learner fixes its code in their editor (quiz/exercise/), then the
+        answer and the grade keys follow, with a suggested grade (STAY)."""
+        from quiz.exercise.in_session import work_on
+
+        runner = self._runner_for(turn.card)
+        assert runner is not None
+        work_on(turn.card, runner, self.console, self.inp)
         return Flow.STAY
 
     # -------------------------------------------------------------- actions

@@ -14,6 +14,7 @@ from rich.text import Text
 from quiz.deck.cards import Card
 from quiz.exercise.grading import CheckResult
 from quiz.exercise.rating import Outcome
+from quiz.review.scheduler import Rating
 from quiz.sandbox.protocol import DATABASE_NAMES, RunResult, Statement
 from quiz.ui.card_view import card_header, code
 from quiz.ui.safe import safe, safe_text
@@ -23,8 +24,8 @@ SHOWN_STATEMENTS = 3  # per failed check: enough to see the pattern, short enoug
 SHOWN_OUTPUT = 3  # the last lines of the output under a failed run
 
 
-def intro(card: Card, path: Path, database: str) -> RenderableType:
-    """The task and where the learner's file is."""
+def intro(card: Card, path: Path, database: str, task: bool = True) -> RenderableType:
+    """The task (unless it was just shown) and where the learner's file is."""
     from quiz.ui.card_view import _markdown
 
     where = Text("Edit ", style="dim")
@@ -33,6 +34,8 @@ def intro(card: Card, path: Path, database: str) -> RenderableType:
         f" in your editor: every save runs it on {DATABASE_NAMES.get(database, database)}.",
         style="dim",
     )
+    if not task:
+        return where
     return Group(
         Panel(
             _markdown(safe(card.question)),
@@ -178,4 +181,24 @@ def kept(path: Path) -> Text:
     text = Text("Your code is kept in ", style="dim")
     text.append_text(safe_text(str(path)))
     text.append(": `sqlaquiz practice` picks it up again.", style="dim")
+    return text
+
+
+def suggestion(outcome: Outcome, rating: Rating | None, path: Path) -> Text:
+    """After the exercise: how it went and the grade that suggests (the learner presses it)."""
+    if rating is None:
+        text = Text("Left unfinished", style="yellow")
+        text.append(" — your code stays in ", style="dim")
+        text.append_text(safe_text(str(path)))
+        text.append(". Grade it as you see fit.", style="dim")
+        return text
+    how = (
+        "given up"
+        if outcome.gave_up
+        else f"passed in {plural(max(outcome.attempts, 1), 'attempt')}"
+    )
+    hints = plural(outcome.hints_used, "hint") if outcome.hints_used else "no hints"
+    text = Text(f"Exercise {how}, {hints}: ", style="bold")
+    text.append(f"suggested grade [{int(rating)}] {rating.name}", style="bold cyan")
+    text.append(" — press it to confirm, or choose another.", style="dim")
     return text
