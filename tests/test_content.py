@@ -106,6 +106,22 @@ def test_exercise_reference_passes_and_starter_fails_on_postgresql(
     assert proof_failures(card.exercise, reference, starter) == []
 
 
+def test_exercise_targets() -> None:
+    """Issue 16: at least 25 exercises across the topics, each with hints, a TODO in its
+    starter, 2 to 5 key points and claims about its reference solution; nearly all of them
+    proven on both databases."""
+    assert len(EXERCISES) >= 25
+    assert len({c.topic for c in EXERCISES}) >= 8
+    for card in EXERCISES:
+        assert card.exercise is not None
+        assert "exercise" in card.tags, card.id
+        assert card.exercise.hints, card.id
+        assert "TODO" in card.exercise.starter, card.id
+        assert 2 <= len(card.key_points) <= 5, card.id
+        assert card.expect is not None and _claims_counts_or_raises(card), card.id
+    assert sum(1 for c in EXERCISES if set(c.databases) == {"sqlite", "postgresql"}) >= 24
+
+
 def test_deck_targets() -> None:
     cards = LIBRARY.cards
     assert len(cards) >= 45
