@@ -4,6 +4,7 @@ the suggested grade, the workspace file, and the watch loop driven without a ter
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -397,3 +398,64 @@ def test_an_exception_is_told_in_one_line() -> None:
         "PendingRollbackError at line 24: This Session's transaction has been rolled back",
         "raised it: This Session's transaction has been rolled back",
     ]
+
+
+def test_an_editor_that_replaces_the_file_is_seen(tmp_path: Path, runner: Runner) -> None:
+    """vim and others write a new file and rename it over the old one: a new inode."""
+    card = bundled("ex-report-n-plus-one")
+    assert card.exercise is not None and card.example is not None
+    path = tmp_path / "ex.py"
+    path.write_text(card.exercise.starter, encoding="utf-8")
+    solution = card.example
+
+    def replace() -> None:
+        new = tmp_path / "ex.py.swp"
+        new.write_text(solution, encoding="utf-8")
+        os.replace(new, path)
+
+    loop, out = loop_for(card, path, runner, Script(replace))
+    assert loop.start().passed
+    assert "run 2: 4 of 4 checks pass" in out.getvalue()
+
+
+def test_a_file_still_being_written_runs_once_it_settles(tmp_path: Path, runner: Runner) -> None:
+    card = bundled("ex-report-n-plus-one")
+    assert card.exercise is not None and card.example is not None
+    path = tmp_path / "ex.py"
+    path.write_text(card.exercise.starter, encoding="utf-8")
+    solution = card.example
+    writes = [solution[:40], solution]  # the editor's first write is half the file
+
+    def first_write() -> None:
+        path.write_text(writes.pop(0), encoding="utf-8")
+
+    def settle(seconds: float) -> None:
+        if writes:  # while the loop waits for the file to settle, the second write lands
+            path.write_text(writes.pop(0), encoding="utf-8")
+
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    events = Script(first_write, None)
+    outcome = ExerciseLoop(card, path, runner, console, events, sleep=settle).start()
+    assert outcome.passed and outcome.attempts == 1
+    text = out.getvalue()
+    assert "run 2: 4 of 4 checks pass" in text
+    assert "SyntaxError" not in text  # the half-written file never ran
+
+
+def test_a_deleted_file_is_waited_for_and_an_unreadable_one_said(
+    tmp_path: Path, runner: Runner
+) -> None:
+    card = bundled("ex-report-n-plus-one")
+    assert card.exercise is not None
+    path = tmp_path / "ex.py"
+    path.write_text(card.exercise.starter, encoding="utf-8")
+    loop, out = loop_for(
+        card, path, runner,
+        Script(path.unlink, None, lambda: path.write_bytes(b"\xff\xfe"), "r"),
+    )  # fmt: skip
+    outcome = loop.start()
+    assert not outcome.finished
+    text = out.getvalue()
+    assert text.count("run 1:") == 1 and "run 2:" not in text  # missing, unreadable: no run
+    assert f"✗ {path}: cannot read: 'utf-8' codec can't decode" in " ".join(text.split())
