@@ -106,6 +106,31 @@ def test_exercise_reference_passes_and_starter_fails_on_postgresql(
     assert proof_failures(card.exercise, reference, starter) == []
 
 
+@pytest.mark.parametrize("card", [c for c in EXERCISES if c.runs_on("sqlite")], ids=lambda c: c.id)
+def test_an_exercises_first_screen_fits_80_by_24(
+    card: Card, sqlite_starters: dict[str, RunResult]
+) -> None:
+    """The task, the file's path, every check of the starter's run and the keys, in a terminal
+    of 80x24 (one line left for the prompt)."""
+    import io
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from quiz.exercise.grading import grade
+    from quiz.ui import exercise_view as view
+
+    assert card.exercise is not None
+    out = io.StringIO()
+    console = Console(file=out, width=80, color_system=None)
+    path = Path.home() / ".local/share/sqlaquiz/exercises" / f"{card.id}.py"
+    result = sqlite_starters[card.id]
+    console.print(view.intro(card, path, "sqlite"))
+    console.print(view.report(grade(card.exercise, result), result, 1))
+    console.print(view.keys(len(card.exercise.hints)))
+    assert out.getvalue().count("\n") <= 23, out.getvalue()
+
+
 def test_exercise_targets() -> None:
     """Issue 16: at least 25 exercises across the topics, each with hints, a TODO in its
     starter, 2 to 5 key points and claims about its reference solution; nearly all of them

@@ -107,7 +107,8 @@ def _decision(check: ExerciseCheck, result: RunResult) -> CheckResult:
             return CheckResult(text, False, f"raised {error.type}" if error else "nothing raised")
         assert check.not_raises is not None
         if error is not None and error.matches(check.not_raises):
-            return CheckResult(text, False, f"raised it: {_first_line(error.message)}")
+            where = f" at line {error.line}" if error.line else ""
+            return CheckResult(text, False, f"it was raised{where}")
         return CheckResult(text, True)
     if check.sql is not None:
         wanted = _normal(check.sql)

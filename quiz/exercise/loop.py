@@ -135,8 +135,8 @@ class ExerciseLoop:
         if self.console.is_terminal:
             self.console.clear()  # one screen per run, as rustlings does
             self._intro()
-            for shown in self.shown_hints:
-                self.console.print(shown)
+            if self.shown_hints:  # the latest only: the screen has 24 lines
+                self.console.print(self.shown_hints[-1])
         self.console.print(view.report(checks, result, state.runs))
         ok = passed(checks)
         if ok:

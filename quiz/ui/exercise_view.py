@@ -21,6 +21,7 @@ from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import plural
 
 SHOWN_STATEMENTS = 3  # per failed check: enough to see the pattern, short enough for 80x24
+MAX_DETAIL = 120  # characters of a check's detail: at most two lines at 80 columns
 SHOWN_OUTPUT = 3  # the last lines of the output under a failed run
 
 
@@ -65,7 +66,10 @@ def check_line(check: CheckResult, shown: set[int] | None = None) -> RenderableT
     mark = Text("✓ ", style="bold green") if check.passed else Text("✗ ", style="bold red")
     line = mark + safe_text(check.label)
     if check.detail:
-        line.append(safe(f" — {check.detail}"), style="dim" if check.passed else "red")
+        detail = check.detail
+        if len(detail) > MAX_DETAIL:  # an exception's message: its start says what it is
+            detail = detail[: MAX_DETAIL - 1] + "…"
+        line.append(safe(f" — {detail}"), style="dim" if check.passed else "red")
     seen = shown if shown is not None else set()
     new = [st for st in check.statements if id(st) not in seen]
     if not new:
