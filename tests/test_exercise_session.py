@@ -76,3 +76,13 @@ def test_cram_writes_no_review(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "suggested grade [1] Again" in result.stdout
     assert reviews(tmp_path) == []
+
+
+def test_an_untrusted_exercise_shows_its_starter_not_its_solution(tmp_path: Path) -> None:
+    assert cli.invoke(app, ["trust", "--revoke", str(DECK)]).exit_code == 0
+    result = start(input="\n3\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "# TODO: one query" in out
+    assert "select 1 + 2 + 3" not in out.split("Answer")[0]  # the solution stays hidden
+    assert "not run: this deck is not trusted" in out

@@ -59,6 +59,23 @@ def test_the_learners_file_is_kept_and_reset_keeps_a_copy(isolated_home: Path) -
     assert path.with_name(path.name + ".bak").read_text(encoding="utf-8") == SOLUTION
 
 
+@pytest.mark.slow
+def test_a_postgresql_only_exercise_runs_on_postgresql(
+    isolated_home: Path, postgres_url: str
+) -> None:
+    env = {**os.environ, "SQLAQUIZ_HOME": str(isolated_home), "COLUMNS": "80",
+           "SQLAQUIZ_POSTGRES_URL": postgres_url}  # fmt: skip
+    done = subprocess.run(
+        [*sqlaquiz_command(), "practice", "ex-job-queue-skip-locked"],
+        input="", env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    out = " ".join(done.stdout.split())
+    assert "every save runs it on PostgreSQL" in out
+    assert "✗ worker 2 gets the next job — not in the output" in out
+    assert "worker 2 took job 1" in out
+
+
 def test_a_card_that_is_not_an_exercise(isolated_home: Path) -> None:
     env = {**os.environ, "SQLAQUIZ_HOME": str(isolated_home)}
     done = subprocess.run(

@@ -31,7 +31,10 @@ def practice(
         raise UsageError(
             f"card {card.id!r} is not an exercise (`sqlaquiz list --tag exercise` lists them)"
         )
-    database = database or default_database()
+    if database is None:  # the default, unless the card does not run there
+        database = default_database()
+        if not card.runs_on(database):
+            database = card.databases[0]
     if database not in DATABASES:
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
     common.check_runs_on(card, database)

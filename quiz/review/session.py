@@ -143,7 +143,9 @@ class ReviewSession:
         if self.queue.index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
         if card.example and not self.trusted(card):
-            self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
+            # an exercise's example is its solution: show what the learner would start from
+            shown = card.exercise.starter if card.exercise else card.example
+            self.console.print(card_view.code(shown, title=f"{card.id}.py"))
             self.console.print(card_view.untrusted(card.source))
         challenge = card.challenge is not None and self._runner_for(card) is not None
         if card.exercise is not None and self._runner_for(card) is not None:
