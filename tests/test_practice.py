@@ -52,6 +52,7 @@ def test_the_learners_file_is_kept_and_reset_keeps_a_copy(isolated_home: Path) -
     assert again.returncode == 0, again.stdout + again.stderr
     assert "run 1: 4 of 4 checks pass" in again.stdout
     assert "✓ Every check passes (1 attempt, no hints)." in again.stdout
+    assert f"Compare with the reference: sqlaquiz show {CARD.id} --answer\n" in again.stdout
     assert path.read_text(encoding="utf-8") == SOLUTION
     reset = practice(isolated_home, "--reset")
     assert reset.returncode == 1

@@ -53,6 +53,8 @@ def practice(
     except KeyboardInterrupt as exc:
         exc.saved = f"your code is kept in {path}"  # type: ignore[attr-defined]
         raise
-    if not outcome.passed:
+    if outcome.passed:
+        console.print(view.compare_hint(card.id))
+    else:
         console.print(view.kept(path))
     return 0 if outcome.passed else ChecksFailed.exit_code

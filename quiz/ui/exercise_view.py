@@ -206,3 +206,10 @@ def suggestion(outcome: Outcome, rating: Rating | None, path: Path) -> Text:
     text.append(f"suggested grade [{int(rating)}] {rating.name}", style="bold cyan")
     text.append(" — press it to confirm, or choose another.", style="dim")
     return text
+
+
+def compare_hint(card_id: str) -> Text:
+    """After a pass: where the reference solution and its explanation are."""
+    text = Text("Compare with the reference: ", style="dim")
+    text.append_text(safe_text(f"sqlaquiz show {card_id} --answer"))
+    return text
