@@ -38,6 +38,7 @@ SAMPLE = [
 COMMANDS = [
     "start",
     "run",
+    "practice",
     "validate",
     "list",
     "topics",
@@ -184,6 +185,19 @@ def check_run(s: Smoke, cards: int, all_cards: bool) -> None:
         contains("validate --run --card", done.stdout, expected)
 
 
+def check_practice(s: Smoke) -> None:
+    """An exercise through a pipe: the starter fails, the reference solution passes."""
+    exercise = "ex-report-n-plus-one"
+    done = s.sqlaquiz("practice", exercise, stdin="h\n", code=1)
+    contains("practice", done.stdout, "run 1: 2 of 4 checks pass")
+    contains("practice", done.stdout, "Hint 1 of 3")
+    workspace = s.work / "home" / "exercises" / f"{exercise}.py"
+    reference = s.sqlaquiz("run", exercise, "--export").stdout
+    workspace.write_text(reference, encoding="utf-8")
+    done = s.sqlaquiz("practice", exercise)
+    contains("practice, solved", done.stdout, "run 1: 4 of 4 checks pass")
+
+
 def check_progress(s: Smoke) -> None:
     """A one-card session, then export, reset, import and reset of one card."""
     clock = {"SQLAQUIZ_NOW": NOW}
@@ -257,6 +271,7 @@ def main() -> None:
         check_plain_conversion(s)
         check_platform_dirs(s)
         check_run(s, cards, all_cards)
+        check_practice(s)
         check_progress(s)
     print(
         f"smoke: {s.count} sqlaquiz commands passed on Python {sys.version.split()[0]} "
