@@ -127,7 +127,7 @@ def validate(
             [(c.example or "", f"{c.id}.py") for c in runnable]
             + [(c.exercise.starter, f"{c.id}-starter.py") for c in starters if c.exercise]
         )
-    by_id = dict(zip([c.id for c in runnable], results, strict=False))
+    by_id = dict(zip([c.id for c in runnable], results[: len(runnable)], strict=True))
     starter_runs = dict(zip([c.id for c in starters], results[len(runnable) :], strict=True))
     rows: list[tuple[Card, RunResult | None, list[str]]] = []
     failed = 0
