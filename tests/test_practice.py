@@ -92,10 +92,11 @@ def test_a_card_that_is_not_an_exercise(isolated_home: Path) -> None:
 
 
 def spawn(args: list[str], home: Path) -> pexpect.spawn:
-    """sqlaquiz in a pseudo-terminal of 80x24, the smallest the screens are made for."""
+    """sqlaquiz in a pseudo-terminal of 80x24, the smallest the screens are made for; the clock
+    frozen (exact intervals, no fuzz)."""
     cmd = sqlaquiz_command()
     env = {**os.environ, "SQLAQUIZ_HOME": str(home), "TERM": "xterm", "COLUMNS": "80",
-           "LINES": "24"}  # fmt: skip
+           "LINES": "24", "SQLAQUIZ_NOW": "2026-03-02T09:00:00+00:00"}  # fmt: skip
     child = pexpect.spawn(
         cmd[0], cmd[1:] + args, env=env, encoding="utf-8", timeout=30, dimensions=(24, 80)
     )
