@@ -184,7 +184,7 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
     deck = tmp_path / "slow.yaml"
     deck.write_text(
         "topic: {slug: slow, name: Slow}\ncards:\n  - id: slow-1\n    difficulty: easy\n"
-        "    question: Q?\n    answer: A.\n    example: |\n      while True:\n          pass\n"
+        "    question: Q?\n    answer: A.\n    example: |\n      while True: pass\n"
         "    challenge: {ask: raises, prompt: Raises?, answer: false}\n"
     )
     assert cli.invoke(app, ["trust", str(deck)]).exit_code == 0
@@ -195,9 +195,10 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
         env={"SQLAQUIZ_NOW": NOW},
     )
     assert result.exit_code == 0
-    assert "? The run could not settle your prediction (timed out after 0.5 s and was stopped)" in (
-        result.stdout.replace("\n", " ")
-    )
+    assert (
+        "? The run could not settle your prediction (timed out after 0.5 s in cell 'cell 1', "
+        "at line 1, and was stopped)"
+    ) in " ".join(result.stdout.split())
     assert "predictions right" not in result.stdout
 
 

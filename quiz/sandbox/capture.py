@@ -545,6 +545,8 @@ def run_example(
     owner = os.getpid()
     RECORDER.log = _Budget(LOG_LIMIT)
     for cell in _cells(code):
+        # If the cell hangs and is killed, this mark still says which one it was.
+        emit({"started": _short(cell.title, MAX_NAME), "first_line": cell.first_line})
         RECORDER.reset()
         out, err = CappedText(budget), CappedText(budget)
         error = None

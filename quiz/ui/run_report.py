@@ -183,8 +183,6 @@ def run_report(
         console.print(code(source, title=title))
     for i, cell in enumerate(result.cells, start=1):
         console.print(cell_report(cell, i, len(result.cells)))
-    if result.crash and not result.timed_out:
-        console.print(safe_text(f"✗ {result.crash}", style="bold red"))
     console.print(verdict_line(result, failures, expected))
     if result.sandbox in (None, "off") and result.cells:
         console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
