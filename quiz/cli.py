@@ -168,16 +168,17 @@ DbOpt = Annotated[
     typer.Option(
         "--db",
         metavar="DB",
-        help="sqlite or postgresql (default: $SQLAQUIZ_DB, else sqlite).",
+        help="sqlite or postgresql (default: the db setting, else sqlite).",
         show_default=False,
     ),
 ]
 TimeoutOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--timeout",
         metavar="SECONDS",
-        help="Seconds an example may run (at most an hour).",
+        help="Seconds an example may run, at most an hour (default: the timeout setting, 10).",
+        show_default=False,
         min=0.1,
         max=3600,
         callback=params.finite,
@@ -198,7 +199,18 @@ def start(
     ] = None,
     new: Annotated[
         int | None,
-        typer.Option("--new", metavar="N", help="New cards allowed today (default 10).", min=0),
+        typer.Option(
+            "--new", metavar="N", help="New cards allowed today (default: new_per_day, 10).", min=0
+        ),
+    ] = None,
+    reviews: Annotated[
+        int | None,
+        typer.Option(
+            "--reviews",
+            metavar="N",
+            help="Reviews allowed today (default: reviews_per_day, 200).",
+            min=0,
+        ),
     ] = None,
     cram: Annotated[
         bool,
@@ -207,18 +219,19 @@ def start(
         ),
     ] = False,
     retention: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--retention",
             metavar="R",
-            help="Desired retention for FSRS.",
+            help="Desired retention for FSRS (default: the retention setting, 0.9).",
             min=0.7,
             max=0.99,
             callback=params.finite,
+            show_default=False,
         ),
-    ] = 0.9,
+    ] = None,
     deck: DeckOpt = None,
-    timeout: TimeoutOpt = 10.0,
+    timeout: TimeoutOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Review due and new cards with spaced repetition (FSRS).
@@ -234,6 +247,7 @@ def start(
         tags=tag,
         limit=limit,
         new=new,
+        reviews=reviews,
         cram=cram,
         retention=retention,
         timeout=timeout,
@@ -270,14 +284,14 @@ def run(
         ),
     ] = False,
     as_json: JsonOpt = False,
-    timeout: TimeoutOpt = 10.0,
+    timeout: TimeoutOpt = None,
     deck: DeckOpt = None,
     db: Annotated[
         str | None,
         typer.Option(
             "--db",
             metavar="DB",
-            help="sqlite, postgresql, or both side by side (default: $SQLAQUIZ_DB, else sqlite).",
+            help="sqlite, postgresql, or both side by side (default: the db setting, else sqlite).",
             show_default=False,
         ),
     ] = None,
@@ -337,7 +351,7 @@ def validate(
             show_default=False,
         ),
     ] = 0,
-    timeout: TimeoutOpt = 10.0,
+    timeout: TimeoutOpt = None,
     deck: DeckOpt = None,
     db: DbOpt = None,
 ) -> None:

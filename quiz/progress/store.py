@@ -7,6 +7,7 @@ committed transaction; WAL and a busy timeout let two sessions share a file.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from fsrs import Card as FsrsCard
+from fsrs import State
 from sqlalchemy import create_engine, delete, event, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
@@ -285,6 +287,22 @@ class Store:
                 .where(CardStateRow.first_review >= since)
             )
             return int(s.scalar(stmt) or 0)
+
+    def reviewed_cards_since(self, since: datetime) -> int:
+        """How many cards in the Review state (learnt, not in their learning steps) were
+        graded at or after `since`: what today's review limit counts."""
+        with self._session() as s:
+            stmt = select(ReviewRow.card_id, ReviewRow.state_before).where(
+                ReviewRow.reviewed_at >= since, ReviewRow.state_before.is_not(None)
+            )
+            cards = set()
+            for card_id, before in s.execute(stmt):
+                try:
+                    if json.loads(before or "")["state"] == int(State.Review):
+                        cards.add(card_id)
+                except (*ROW_ERRORS, json.JSONDecodeError):
+                    continue  # a damaged row: not counted (export reports it)
+            return len(cards)
 
     def export(self) -> Progress:
         """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time.

@@ -46,15 +46,27 @@ class Grader:
         cram: bool = False,
         limit: int | None = None,
         new_per_day: int | None = None,
+        reviews_per_day: int | None = None,
     ) -> list[str]:
         """The session's cards: in cram, the cards in deck order; otherwise the due ones, lowest
-        recall first, then new cards up to what today's new-card limit leaves."""
+        recall first, up to what today's review limit leaves, then new cards up to what
+        today's new-card limit leaves."""
         if cram:
             return list(order[:limit]) if limit else list(order)
         per_day = new_per_day if new_per_day is not None else scheduler.DEFAULT_NEW_PER_DAY
-        new_today = self.store.new_cards_since(scheduler.start_of_day(now))
+        today = scheduler.start_of_day(now)
+        new_today = self.store.new_cards_since(today)
+        reviews_left = None
+        if reviews_per_day is not None:
+            reviews_left = reviews_per_day - self.store.reviewed_cards_since(today)
         return scheduler.build_queue(
-            order, self.states, self.fsrs, now, new_allowed=per_day - new_today, limit=limit
+            order,
+            self.states,
+            self.fsrs,
+            now,
+            new_allowed=per_day - new_today,
+            limit=limit,
+            reviews_allowed=reviews_left,
         )
 
     def is_due(self, card_id: str, now: datetime) -> bool:

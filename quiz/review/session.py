@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import partial
 
@@ -42,6 +42,10 @@ class SessionOptions:
     retention: float = scheduler.DEFAULT_RETENTION
     timeout: float = 10.0
     fuzz: bool = True
+    # from the settings (quiz/config.py); None: fsrs's own steps, no review limit
+    reviews_per_day: int | None = None
+    learning_steps: tuple[timedelta, ...] | None = None
+    relearning_steps: tuple[timedelta, ...] | None = None
 
 
 class Flow(Enum):
@@ -95,7 +99,12 @@ class ReviewSession:
         self.trusted = trusted
         self.grader = Grader(
             store,
-            scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
+            scheduler.make_scheduler(
+                options.retention,
+                fuzz=options.fuzz,
+                learning_steps=options.learning_steps,
+                relearning_steps=options.relearning_steps,
+            ),
             save=not options.cram,
             session_id=uuid.uuid4().hex,
         )
@@ -107,7 +116,12 @@ class ReviewSession:
     def run(self) -> int:
         opts = self.options
         order = self.grader.queue(
-            self.order, self.clock(), cram=opts.cram, limit=opts.limit, new_per_day=opts.new_per_day
+            self.order,
+            self.clock(),
+            cram=opts.cram,
+            limit=opts.limit,
+            new_per_day=opts.new_per_day,
+            reviews_per_day=opts.reviews_per_day,
         )
         if not order:
             next_due, new_left = self.grader.next_due(self.order), self.grader.new_left(self.order)
