@@ -47,6 +47,8 @@ COMMANDS = [
     "import",
     "reset",
     "trust",
+    "suspend",
+    "unsuspend",
     "config",
 ]
 

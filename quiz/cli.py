@@ -212,6 +212,17 @@ def start(
             min=0,
         ),
     ] = None,
+    minutes: Annotated[
+        float | None,
+        typer.Option(
+            "--minutes",
+            metavar="M",
+            help="End the session after the card in progress once M minutes have passed.",
+            min=0.1,
+            max=1440,
+            callback=params.finite,
+        ),
+    ] = None,
     cram: Annotated[
         bool,
         typer.Option(
@@ -237,7 +248,7 @@ def start(
     """Review due and new cards with spaced repetition (FSRS).
 
     Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
-    Easy), s skip, u undo, q quit, ? help.
+    Easy), s skip, b bury until tomorrow, u undo, q quit, ? help.
     """
     from quiz.commands.start import start as run_session
 
@@ -248,6 +259,7 @@ def start(
         limit=limit,
         new=new,
         reviews=reviews,
+        minutes=minutes,
         cram=cram,
         retention=retention,
         timeout=timeout,
@@ -509,6 +521,74 @@ def trust(
     from quiz.commands.trust import trust as command
 
     command(paths or [], show=show, revoke=revoke)
+
+
+# ------------------------------------------------------------------ suspend, unsuspend
+
+CardIdsArg = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="CARD_ID...", help="Cards, by id.", show_default=False),
+]
+LeechesOpt = Annotated[
+    bool, typer.Option("--leeches", help="Every leech (lapses at the leech_threshold setting).")
+]
+
+
+@app.command()
+def suspend(
+    card_ids: CardIdsArg = None,
+    topic: TopicOpt = None,
+    difficulty: LevelOpt = None,
+    tag: TagOpt = None,
+    leeches: LeechesOpt = False,
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Keep cards out of your reviews until you unsuspend them.
+
+    Name cards by id, or select them with --topic, --difficulty, --tag or --leeches. Their
+    progress is kept; `sqlaquiz unsuspend` lets them back in.
+    """
+    from quiz.commands.marks import change
+
+    change(
+        True,
+        card_ids or [],
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        leeches=leeches,
+        as_json=as_json,
+        decks=deck,
+    )
+
+
+@app.command()
+def unsuspend(
+    card_ids: CardIdsArg = None,
+    topic: TopicOpt = None,
+    difficulty: LevelOpt = None,
+    tag: TagOpt = None,
+    leeches: LeechesOpt = False,
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Let suspended or buried cards back into your reviews.
+
+    Name cards by id, or select them with --topic, --difficulty, --tag or --leeches.
+    """
+    from quiz.commands.marks import change
+
+    change(
+        False,
+        card_ids or [],
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        leeches=leeches,
+        as_json=as_json,
+        decks=deck,
+    )
 
 
 # ------------------------------------------------------------------ config

@@ -28,6 +28,8 @@ EXPECTED_COMMANDS = [
     "import",
     "reset",
     "trust",
+    "suspend",
+    "unsuspend",
     "config",
 ]
 

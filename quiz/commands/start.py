@@ -21,6 +21,7 @@ def start(
     decks: list[Path] | None,
     database: str | None = None,
     reviews: int | None = None,
+    minutes: float | None = None,
 ) -> int:
     """Run the session; return its exit code. Options left out (None) come from the settings."""
     from quiz import config
@@ -54,6 +55,9 @@ def start(
         reviews_per_day=settings.reviews_per_day,
         learning_steps=settings.learning_steps,
         relearning_steps=settings.relearning_steps,
+        leech_threshold=settings.leech_threshold,
+        leech_action=settings.leech_action,
+        minutes=minutes,
     )
     store = open_default()
     try:

@@ -25,7 +25,8 @@ def list_cards(
     cards = common.select(common.library(decks), topics, levels, tags)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    rows = stats.card_rows(cards, states)
+        marks = store.marks() if store is not None else {}
+    rows = stats.card_rows(cards, states, marks=marks, leech_threshold=_leech_threshold())
     if due:
         rows = [r for r in rows if r.is_due]
     if as_json:
@@ -35,6 +36,12 @@ def list_cards(
     filtered = bool(topics or levels or tags)
     empty = "Nothing is due right now." if due and not filtered else "No cards match."
     console.print(progress_views.card_table(rows, console.width, empty))
+
+
+def _leech_threshold() -> int:
+    from quiz import config
+
+    return config.load().leech_threshold
 
 
 def topics(*, as_json: bool, decks: list[Path] | None) -> None:
@@ -81,7 +88,10 @@ def stats(*, as_json: bool, decks: list[Path] | None) -> None:
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
         reviews = store.reviews() if store is not None else []
-    report = statistics.stats(loaded, states, reviews)
+        marks = store.marks() if store is not None else {}
+    report = statistics.stats(
+        loaded, states, reviews, marks=marks, leech_threshold=_leech_threshold()
+    )
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
