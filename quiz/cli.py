@@ -395,14 +395,39 @@ def list_cards(
     difficulty: LevelOpt = None,
     tag: TagOpt = None,
     due: Annotated[bool, typer.Option("--due", help="Only cards due now.")] = False,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            metavar="TEXT",
+            help="Only cards whose question, answer, tags or code hold TEXT (any case); "
+            "shows the lines.",
+        ),
+    ] = None,
+    question: Annotated[
+        bool, typer.Option("--question", help="Show each card's question under it.")
+    ] = False,
+    suspended: Annotated[
+        bool, typer.Option("--suspended", help="Only suspended or buried cards.")
+    ] = False,
+    leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
     as_json: JsonOpt = False,
     deck: DeckOpt = None,
 ) -> None:
-    """List cards with their state, due date, recall and lapses."""
+    """List cards with their state, due date, recall and lapses; find cards by text."""
     from quiz.commands import views
 
     views.list_cards(
-        topics=topic, levels=difficulty, tags=tag, due=due, as_json=as_json, decks=deck
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        due=due,
+        as_json=as_json,
+        decks=deck,
+        search=search,
+        question=question,
+        held=suspended,
+        leeches=leeches,
     )
 
 

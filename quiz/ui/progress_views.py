@@ -43,7 +43,39 @@ def _lapses(row: CardRow) -> Text:
     return Text(f"{row.lapses} leech", style="magenta") if row.leech else Text(str(row.lapses))
 
 
-def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards match.") -> Text:
+SHOWN_MATCHES = 3  # lines shown under a card that `list --search` found
+
+
+def excerpt(label: str, line: str, start: int, length: int, room: int) -> Text:
+    """`label  line` in at most `room` characters, the line cut around [start, start+length)
+    (marked) with … where it is cut; leading indentation dropped."""
+    indent = len(line) - len(line.lstrip())
+    line, start = line.strip(), max(0, start - indent)
+    room = max(10, room - len(label) - 2)
+    if len(line) > room:
+        # keep the match in view: a third of the room before it
+        first = min(max(0, start - room // 3), len(line) - room + 1)
+        cut = line[first : first + room - 2]
+        line = ("…" if first else "") + cut + "…"
+        start = start - first + (1 if first else 0)
+        line = line[:room]
+    out = Text(label + "  ", style="dim")
+    out.append_text(safe_text(line))
+    if length:
+        out.stylize("bold yellow", len(label) + 2 + start, len(label) + 2 + start + length)
+    return out
+
+
+def more_lines(count: int) -> Text:
+    return Text(f"… and {count} more line{'' if count == 1 else 's'}", style="dim")
+
+
+def card_table(
+    rows: list[CardRow],
+    width: int = 100,
+    empty: str = "No cards match.",
+    details: dict[str, list[Text]] | None = None,
+) -> Text:
     """One aligned line per card, like `ls -l`: cheap to draw for a long list, easy to grep.
 
     The id comes first and whole (it is what you copy into `run` and `show`); the topic column
@@ -80,6 +112,9 @@ def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards mat
     for i in range(len(rows)):
         text.append("\n")
         text.append_text(line([cells[i] for _, cells, _ in columns]))
+        for detail in (details or {}).get(rows[i].card.id, []):
+            text.append("\n    ")
+            text.append_text(detail)
     return text
 
 
