@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -590,6 +590,3 @@ def _write(path: Path, text: str, key: str, value: Any) -> None:
     except OSError as exc:
         raise ConfigError(f"cannot write the config file {path}: {_reason(exc)}") from None
 
-
-def setting_names() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name in KEYS]

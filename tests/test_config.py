@@ -152,6 +152,7 @@ def test_set_then_get_then_unset_through_the_cli(isolated_home: Path) -> None:
         "value": 3,
         "source": {"kind": "file", "where": str(isolated_home / "config.toml"), "line": 1},
         "env": "SQLAQUIZ_NEW_PER_DAY",
+        "help": "New cards a day.",
     }
     unset = invoke("config", "--unset", "new_per_day")
     assert unset.stdout == (
