@@ -574,6 +574,9 @@ def _write(path: Path, text: str, key: str, value: Any) -> None:
         raise ConfigError(f"{path}: cannot change {key} here without disturbing the file")
     import tempfile
 
+    # a config file kept elsewhere and linked here (a dotfiles folder) stays a link: the file it
+    # points to is the one rewritten
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o777 if path.exists() else None

@@ -191,6 +191,17 @@ def test_set_fixes_a_bad_value_but_refuses_to_touch_a_file_that_is_not_toml(
     assert path.read_text() == "retention = [\n"
 
 
+def test_a_linked_config_file_stays_a_link(isolated_home: Path, tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles" / "sqlaquiz.toml"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text("# kept in git\ntimeout = 3\n")
+    isolated_home.mkdir(parents=True)
+    (isolated_home / "config.toml").symlink_to(dotfiles)
+    assert invoke("config", "timeout", "4").exit_code == 0
+    assert (isolated_home / "config.toml").is_symlink()
+    assert dotfiles.read_text() == "# kept in git\ntimeout = 4\n"
+
+
 def test_a_new_key_goes_above_the_first_table(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("timeout = 3\n\n# theirs\n[table]\nx = 1\n")
