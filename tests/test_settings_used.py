@@ -102,3 +102,15 @@ def test_the_editor_setting_comes_before_editor(
     result = cli.invoke(app, ["run", "p-count", "--deck", DECK, "--edit"])
     assert result.exit_code == 0, result.output
     assert "SELECT 1" in result.stdout
+
+
+def test_the_db_setting_runs_examples_on_postgresql(
+    isolated_home: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SQLAQUIZ_POSTGRES_URL", postgres_url)
+    configure(isolated_home, 'db = "postgresql"\n')
+    result = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["database"] == "postgresql"
+    flag = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one", "--json", "--db", "sqlite"])
+    assert json.loads(flag.stdout)["database"] == "sqlite"
