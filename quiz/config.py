@@ -592,4 +592,3 @@ def _write(path: Path, text: str, key: str, value: Any) -> None:
             raise
     except OSError as exc:
         raise ConfigError(f"cannot write the config file {path}: {_reason(exc)}") from None
-

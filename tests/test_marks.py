@@ -268,3 +268,14 @@ def test_minutes_is_an_option_of_start() -> None:
     result = start("--minutes", "0", input="")
     assert result.exit_code == 2
     assert "--minutes" in result.stderr
+
+
+def test_a_suspended_card_is_not_due_in_any_view(learnt: None) -> None:
+    assert invoke("suspend", "p-plain", "--deck", DECK).exit_code == 0
+    due = invoke("list", "--due", "--json", "--deck", DECK, "--topic", "practice", now=LATER)
+    assert [r["id"] for r in json.loads(due.stdout)] == ["p-count", "p-raise"]
+    stats = json.loads(invoke("stats", "--json", "--deck", DECK, now=LATER).stdout)
+    assert stats["due_today"] == 2
+    topics = json.loads(invoke("topics", "--json", "--deck", DECK, now=LATER).stdout)
+    (practice,) = [t for t in topics if t["topic"] == "practice"]
+    assert practice["due"] == 2

@@ -41,7 +41,7 @@ def list_cards(
         marks = store.marks() if store is not None else {}
     rows = stats.card_rows(cards, states, marks=marks, leech_threshold=_leech_threshold())
     if due:
-        rows = [r for r in rows if r.is_due]
+        rows = [r for r in rows if r.is_due and not r.held]
     if held:
         rows = [r for r in rows if r.suspended or r.buried_until is not None]
     if leeches:
@@ -90,7 +90,8 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
     loaded = common.library(decks)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    summary = stats.topic_summary(loaded, states)
+        marks = store.marks() if store is not None else {}
+    summary = stats.topic_summary(loaded, states, marks=marks)
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:
