@@ -249,3 +249,13 @@ def test_a_toml_syntax_error_names_its_line(isolated_home: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {path}: not valid TOML: ")
     assert "line 2" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_windows_line_ends_and_a_byte_order_mark(isolated_home: Path) -> None:
+    isolated_home.mkdir(parents=True)
+    path = isolated_home / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf# mine\r\ntimeout = 3\r\n")
+    assert config.load().timeout == 3
+    assert invoke("config", "timeout", "4").exit_code == 0
+    assert invoke("config", "new_per_day", "2").exit_code == 0
+    assert path.read_bytes() == b"# mine\r\ntimeout = 4\r\nnew_per_day = 2\r\n"
