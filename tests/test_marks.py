@@ -154,8 +154,8 @@ def test_a_kept_leech_stays_in_reviews(isolated_home: Path, learnt: None) -> Non
     configure(isolated_home, "leech_threshold = 1\n")
     session = start(input="\n1\nq\n", now=LATER)
     assert (
-        "leech: p-plain forgotten 1 time — rewrite it in your own words, or suspend it"
-        in session.stdout
+        "leech: p-plain forgotten 1 time — kept in your reviews (sqlaquiz suspend p-plain sets it"
+        " aside)" in session.stdout
     )
     row = rows(now=LATER)["p-plain"]
     assert (row["leech"], row["suspended"]) == (True, False)
