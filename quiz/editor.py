@@ -15,21 +15,47 @@ from quiz.paths import MAX_DECK_BYTES, read_text
 from quiz.sandbox.client import Runner, RunResult
 
 
-def edit_in_editor(source: str, name: str) -> str:
-    """Open `source` in $VISUAL / $EDITOR (vi in a terminal) and return what was saved."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+def editor_command() -> tuple[str, list[str]]:
+    """The editor to start, as ($VISUAL / $EDITOR as set, its argv); vi in a terminal when
+    neither is set. UsageError, in one line, for a value that cannot be a command: empty,
+    badly quoted (`vim "x`), a folder or a file that is not executable."""
+    set_ = [(n, os.environ[n]) for n in ("VISUAL", "EDITOR") if n in os.environ]
+    name, editor = next(((n, v) for n, v in set_ if v.strip()), set_[0] if set_ else ("", None))
     if editor is None:
         if not sys.stdin.isatty():
             # vi without a terminal would wait for ever
             raise UsageError("no terminal to edit in: set $EDITOR to edit without one")
-        editor = "vi"
+        return "vi", ["vi"]
+    try:
+        argv = shlex.split(editor)
+    except ValueError as exc:  # an unclosed quote
+        raise UsageError(f"${name} is {editor!r}, which is not a command ({exc})") from None
+    if not argv:
+        raise UsageError(f"${name} is empty: set it to an editor command, e.g. {name}=nano")
+    program = argv[0]
+    if os.sep in program:
+        if os.path.isdir(program):
+            raise UsageError(f"${name} is {editor!r}, a folder, not an editor")
+        if os.path.exists(program) and not os.access(program, os.X_OK):
+            raise UsageError(f"${name} is {editor!r}, which is not executable")
+    return editor, argv
+
+
+def edit_in_editor(source: str, name: str) -> str:
+    """Open `source` in $VISUAL / $EDITOR (vi in a terminal) and return what was saved."""
+    editor, argv = editor_command()
     with tempfile.TemporaryDirectory(prefix="sqlaquiz-edit-") as folder:
         path = Path(folder) / f"{name}.py"
         path.write_text(source, encoding="utf-8")
         try:
-            done = subprocess.run([*shlex.split(editor), str(path)], check=False)
+            done = subprocess.run([*argv, str(path)], check=False)
         except FileNotFoundError:
             raise UsageError(f"cannot start the editor {editor!r}; set $EDITOR") from None
+        except OSError as exc:  # a folder or a file we may not run, found on $PATH
+            reason = exc.strerror or str(exc)
+            raise UsageError(
+                f"cannot start the editor {editor!r} ({reason}); set $EDITOR"
+            ) from None
         if done.returncode != 0:
             raise UsageError(f"the editor {editor!r} exited with status {done.returncode}")
         try:  # whatever the editor left there: a regular file of at most 8 MiB

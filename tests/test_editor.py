@@ -54,3 +54,48 @@ def test_no_editor_runs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
             filename="card.py",
             edited_filename="e.py",
         )
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"EDITOR": ""}, r"^\$EDITOR is empty: set it to an editor command, e\.g\. EDITOR=nano$"),
+        ({"EDITOR": "   "}, r"^\$EDITOR is empty"),
+        ({"VISUAL": "", "EDITOR": ""}, r"^\$VISUAL is empty"),
+        ({"EDITOR": "{folder}"}, r"^\$EDITOR is '{folder}', a folder, not an editor$"),
+        ({"EDITOR": 'vim "x'}, r"^\$EDITOR is 'vim \"x', which is not a command \(No closing"),
+        ({"VISUAL": "{script}"}, r"^cannot start the editor '{script}' \(Exec format error\)"),
+    ],
+)
+def test_an_editor_that_cannot_be_a_command_is_one_line(
+    variables: dict[str, str], message: str, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    script = tmp_path / "not-a-program"
+    script.write_bytes(b"\x00\x01binary")
+    script.chmod(0o755)  # executable, but no program: exec refuses it
+    where = {"folder": str(tmp_path), "script": str(script)}
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value.format(**where))
+
+    class Untouched:
+        def run(self, *args: object, **kwargs: object) -> None:
+            raise AssertionError("nothing runs when the editor cannot start")
+
+    with pytest.raises(UsageError, match=message.format(**where)):
+        edit_and_run(
+            Untouched(),  # type: ignore[arg-type]
+            SOURCE,
+            name="card",
+            filename="card.py",
+            edited_filename="e.py",
+        )
+
+
+def test_a_file_that_is_not_executable_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    plain = tmp_path / "notes.txt"
+    plain.write_text("hello")
+    plain.chmod(0o644)
+    monkeypatch.setenv("EDITOR", str(plain))
+    expected = rf"^\$EDITOR is '{plain}', which is not executable$"
+    with pytest.raises(UsageError, match=expected):
+        edit_and_run(None, SOURCE, name="c", filename="c.py", edited_filename="e.py")  # type: ignore[arg-type]

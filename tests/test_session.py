@@ -267,3 +267,17 @@ def test_a_learning_card_comes_back_only_once_it_is_due(isolated_home: Path) -> 
     assert shown == ["p-plain", "p-count", "p-raise", "p-plain"]
     assert "next review in 1m (in this session too, if it is still going then)" in out.getvalue()
     assert "4/4  Practice" in out.getvalue()
+
+
+@pytest.mark.parametrize("editor", ["", "/tmp", 'vim "x'])
+def test_an_unusable_editor_is_one_line_and_the_session_goes_on(editor: str) -> None:
+    result = cli.invoke(
+        app,
+        ["start", "--deck", DECK, "--topic", "practice"],
+        input="\n3\n2\ne\n4\nq\n",
+        env={"SQLAQUIZ_NOW": NOW, "EDITOR": editor},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert re.search(r"✗ (\$EDITOR is|cannot start the editor)", result.stdout)
+    assert "saved — next review in 8d" in result.stdout  # the Easy after `e` was saved
