@@ -499,6 +499,9 @@ def trust(
 
 def main() -> None:
     """Console-script entry point."""
+    from quiz.ui import encoding
+
+    encoding.install()  # a terminal without Unicode gets ASCII stand-ins, not a traceback
     try:
         app()
     finally:
