@@ -281,3 +281,12 @@ def test_an_unusable_editor_is_one_line_and_the_session_goes_on(editor: str) -> 
     assert "Traceback" not in result.output
     assert re.search(r"✗ (\$EDITOR is|cannot start the editor)", result.stdout)
     assert "saved — next review in 8d" in result.stdout  # the Easy after `e` was saved
+
+
+def test_escape_sequences_never_reach_the_review_log(tmp_path: Path) -> None:
+    # piped input (or a terminal without readline): an arrow key's bytes are dropped, and so is
+    # any other control character
+    result = start(input="ident\x1b[Dity\x1bOA map\x07\t!\n3\nq\n")
+    assert result.exit_code == 0, result.output
+    logs = exported(tmp_path)["reviews"]
+    assert [r["typed_answer"] for r in logs] == ["identity map !"]

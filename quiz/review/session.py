@@ -153,6 +153,8 @@ class ReviewSession:
         while True:
             key = self.inp.key(self._keys_prompt(turn), actions.GRADE_KEYS)
             action = actions.grade_key(key)
+            if action is None or key == "":
+                self.console.print(views.grade_key_hint(key))
             flow = Flow.STAY if action is None else self.dispatch(action, turn)
             if flow is not Flow.STAY:
                 return flow
@@ -181,7 +183,7 @@ class ReviewSession:
             else:
                 key = self.inp.key(views.RAISES_PROMPT, actions.RAISES_KEYS)
                 said = actions.raises_prediction(key)
-            if isinstance(said, actions.Prediction):
+            if isinstance(said, actions.Prediction | actions.DontKnow):
                 break
             if isinstance(said, actions.Invalid):
                 self.console.print(views.hint(said.hint))
@@ -189,6 +191,8 @@ class ReviewSession:
             flow = self.dispatch(said, turn)
             if flow is not Flow.STAY:
                 return flow
+        if isinstance(said, actions.DontKnow):
+            return self._reveal(turn)
         turn.prediction = said.said
         result = self._run(card, show_code=False)
         truth = challenge_truth(card, result)
@@ -199,6 +203,18 @@ class ReviewSession:
         turn.right = truth == said.guess
         self.queue.predicted(turn.right)
         self.console.print(views.prediction_verdict(ch.ask, said.guess, truth, ch.cell))
+        return Flow.STAY
+
+    def _reveal(self, turn: Turn) -> Flow:
+        """ "I don't know" at a challenge: the run shows what happens; nothing is scored."""
+        ch = turn.card.challenge
+        assert ch is not None
+        result = self._run(turn.card, show_code=False)
+        truth = challenge_truth(turn.card, result)
+        if result.crash or truth is None:
+            self.console.print(views.prediction_unsettled(result.problem()))
+        else:
+            self.console.print(views.no_prediction(ch.ask, truth, ch.cell))
         return Flow.STAY
 
     # -------------------------------------------------------------- actions

@@ -16,8 +16,8 @@ from quiz.review.scheduler import Rating, format_interval, utc
 from quiz.ui.safe import safe, safe_text
 
 ANSWER_PROMPT = "Your answer (optional) · Enter reveals · u undo · q quit: "
-COUNT_PROMPT = "How many queries? (a number, or u undo · q quit; Enter) "
-RAISES_PROMPT = "Does it raise? y/n (u undo · q quit) > "
+COUNT_PROMPT = "How many queries? (a number · Enter: don't know · s skip · ? help) "
+RAISES_PROMPT = "Does it raise? y/n (Enter: don't know · s skip · ? help) > "
 
 
 def keys_prompt(intervals: dict[Rating, timedelta] | None, has_example: bool) -> str:
@@ -46,6 +46,23 @@ def prediction_verdict(
     if guess == truth:
         return safe_text(f"✓ Right. {said}", style="bold green")
     return safe_text(f"✗ Not quite. {said}", style="bold red")
+
+
+def no_prediction(ask: str, truth: int | bool, cell: str | None) -> Text:
+    """What the run showed, after "I don't know" (not scored)."""
+    if ask == "queries":
+        where = f"the '{cell}' cell" if cell else "the example"
+        said = f"{where} sent {truth} {'query' if truth == 1 else 'queries'}"
+    else:
+        said = "it raised" if truth else "it did not raise"
+    return safe_text(f"No prediction (not scored): {said}.", style="yellow")
+
+
+def grade_key_hint(key: str) -> Text:
+    """After Enter or Space (Good), or a key that grades nothing."""
+    if key == "":
+        return note("Enter / Space: Good")
+    return hint("press 1 Again · 2 Hard · 3 Good (or Enter) · 4 Easy; ? shows every key")
 
 
 def prediction_unsettled(problem: str | None) -> Text:
@@ -113,6 +130,7 @@ def help_panel() -> Panel:
         ("2", "Hard: you knew it with effort"),
         ("3", "Good: you knew it"),
         ("4", "Easy: you knew it instantly"),
+        ("Enter", "Good, as Space does (at a challenge: I don't know, nothing scored)"),
         ("r", "run the example and show every SQL statement"),
         ("e", "edit the example in $EDITOR, run it, compare query counts"),
         ("s", "skip this card (no grade)"),
