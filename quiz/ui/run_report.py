@@ -153,7 +153,7 @@ def verdict_line(
         summary += f" ({counts})"
     summary += f" · {result.wall_seconds:.2f} s"
     if result.output_dropped:
-        summary += f" · output truncated ({result.output_dropped:,} characters dropped)"
+        summary += f" · output truncated ({plural(result.output_dropped, 'character')} dropped)"
     if result.log_truncated:
         summary += " · SQL log truncated"
     summary = safe(summary)  # cell titles are the example's

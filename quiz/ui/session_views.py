@@ -157,7 +157,8 @@ def nothing_due(next_due: datetime | None, new_left: int, now: datetime) -> Rend
         parts.append(f"The next card is due {_when(next_due, now)}.")
     if new_left:
         parts.append(
-            f"{new_left} new cards wait, but today's new-card limit is reached "
+            f"{new_left} new {'card waits' if new_left == 1 else 'cards wait'}, but today's "
+            "new-card limit is reached "
             "(--new N allows more)."
         )
     parts.append("Use --cram to practise these cards anyway (nothing is scheduled).")
