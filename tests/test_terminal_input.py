@@ -93,3 +93,55 @@ def test_the_challenge_prompts_understand_help_dont_know_skip_and_wrong_keys(
     session.expect(pexpect.EOF)
     rows = [(r["card_id"], r["rating"], r["prediction"]) for r in logged(isolated_home)]
     assert rows == [("p-plain", 3, None), ("p-count", 4, None)]
+
+
+SLOW_DECK = """\
+topic:
+  slug: slow
+  name: Slow
+description: A card whose example takes a minute.
+cards:
+  - id: slow-sleep
+    difficulty: easy
+    tags: [slow]
+    question: |
+      Does sleeping take long?
+    answer: |
+      Yes.
+
+      **Rule of thumb:** it does.
+    example: |
+      import time
+      print("asleep", flush=True)
+      time.sleep(60)
+"""
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_run_stops_the_run_not_the_session(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    deck = tmp_path / "slow.yaml"
+    deck.write_text(SLOW_DECK)
+    assert subprocess.run([*sqlaquiz_command(), "trust", str(deck)], check=False).returncode == 0
+    args = ["start", "--deck", str(deck), "--topic", "slow", "--timeout", "120"]
+    child = spawn(args, isolated_home, NOW)
+    try:
+        child.expect("Your answer")
+        child.send("\r")
+        child.expect(r"\[3\] Good")
+        child.send("r")
+        child.expect("running the example")
+        child.sendcontrol("c")
+        child.expect(r"run stopped with Ctrl-C; the session goes on \(q quits\)", timeout=10)
+        child.expect(r"\[3\] Good")  # the same card, its grades still waiting
+        child.send("3")
+        child.expect("saved — next review in 10m")
+        child.expect("session summary")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+    finally:
+        child.close(force=True)
+    rows = [(r["card_id"], r["rating"]) for r in logged(isolated_home)]
+    assert rows == [("slow-sleep", 3)]

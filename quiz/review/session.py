@@ -21,7 +21,7 @@ from quiz.clock import utcnow
 from quiz.deck.cards import Card
 from quiz.deck.checks import challenge_truth
 from quiz.editor import edit_and_run
-from quiz.errors import QuizError, UsageError
+from quiz.errors import QuizError, Terminated, UsageError
 from quiz.progress.store import Store
 from quiz.review import actions, scheduler
 from quiz.review.actions import Command
@@ -312,14 +312,24 @@ class ReviewSession:
         assert card.example is not None
         runner = self._runner_for(card)
         assert runner is not None
-        with self.console.status("running the example…"):
-            result = runner.run(card.example, filename=f"{card.id}.py")
+        try:
+            with self.console.status("running the example…"):
+                result = runner.run(card.example, filename=f"{card.id}.py")
+        except KeyboardInterrupt as exc:
+            return self._stopped(exc, runner)
         expected = card.expect_for(result.database).raises
         source = card.example if show_code else None
         run_report.run_report(
             self.console, result, source, expected=expected, title=f"{card.id}.py"
         )
         return result
+
+    def _stopped(self, exc: KeyboardInterrupt, runner: Runner) -> RunResult:
+        """Ctrl-C during a run stops the run, not the session (SIGTERM / SIGHUP still end it)."""
+        if isinstance(exc, Terminated):
+            raise exc
+        self.console.print(views.run_stopped())
+        return RunResult.crashed(views.STOPPED, runner.database.name)
 
     def _edit(self, card: Card) -> None:
         assert card.example is not None
@@ -335,6 +345,9 @@ class ReviewSession:
             )
         except UsageError as exc:  # a missing or failing editor must not end the session
             self.console.print(views.failed(str(exc)))
+            return
+        except KeyboardInterrupt as exc:
+            self._stopped(exc, runner)
             return
         run_report.run_report(self.console, both.result, both.edited)
         self.console.print(run_report.compare_counts(both.original, both.result))

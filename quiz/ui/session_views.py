@@ -72,6 +72,14 @@ def prediction_unsettled(problem: str | None) -> Text:
     )
 
 
+STOPPED = "stopped with Ctrl-C"
+
+
+def run_stopped() -> Text:
+    """Ctrl-C during a run: the run ended, the session did not."""
+    return Text(f"run {STOPPED}; the session goes on (q quits)", style="yellow")
+
+
 def hint(text: str) -> Text:
     """What would have been understood, after input that was not."""
     return Text(text, style="yellow")
