@@ -316,7 +316,7 @@ class ReviewSession:
             with self.console.status("running the example…"):
                 result = runner.run(card.example, filename=f"{card.id}.py")
         except KeyboardInterrupt as exc:
-            return self._stopped(exc, runner)
+            return self._stopped(exc, runner.database.name)
         expected = card.expect_for(result.database).raises
         source = card.example if show_code else None
         run_report.run_report(
@@ -324,12 +324,12 @@ class ReviewSession:
         )
         return result
 
-    def _stopped(self, exc: KeyboardInterrupt, runner: Runner) -> RunResult:
+    def _stopped(self, exc: KeyboardInterrupt, database: str) -> RunResult:
         """Ctrl-C during a run stops the run, not the session (SIGTERM / SIGHUP still end it)."""
         if isinstance(exc, Terminated):
             raise exc
         self.console.print(views.run_stopped())
-        return RunResult.crashed(views.STOPPED, runner.database.name)
+        return RunResult.crashed(views.STOPPED, database)
 
     def _edit(self, card: Card) -> None:
         assert card.example is not None
@@ -347,7 +347,7 @@ class ReviewSession:
             self.console.print(views.failed(str(exc)))
             return
         except KeyboardInterrupt as exc:
-            self._stopped(exc, runner)
+            self._stopped(exc, self.runner.database.name)
             return
         run_report.run_report(self.console, both.result, both.edited)
         self.console.print(run_report.compare_counts(both.original, both.result))
