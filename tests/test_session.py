@@ -290,3 +290,72 @@ def test_escape_sequences_never_reach_the_review_log(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     logs = exported(tmp_path)["reviews"]
     assert [r["typed_answer"] for r in logs] == ["identity map !"]
+
+
+class _Waiting:
+    """Answers from a list; waiting moves the clock on (a session's wait, without the wait)."""
+
+    def __init__(self, answers: list[str], clock: list[datetime]) -> None:
+        self.answers, self.clock, self.waited = answers, clock, []  # type: ignore[var-annotated]
+
+    def key(self, prompt: str, allowed: str) -> str:
+        return self.line(prompt)
+
+    def line(self, prompt: str) -> str:
+        if not self.answers:
+            raise EOFError
+        return self.answers.pop(0)
+
+    def wait(self, seconds: float) -> bool:
+        self.waited.append(seconds)
+        self.clock[0] += timedelta(seconds=seconds)
+        return True
+
+
+def test_again_on_the_last_card_offers_to_wait_for_it(isolated_home: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from quiz.deck.loader import load_library
+    from quiz.progress.store import Store
+    from quiz.review.session import ReviewSession, SessionOptions
+
+    cards = [c for c in load_library([Path(DECK)]).cards if c.id == "p-plain"]
+    now = [AT_NOW]
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(isolated_home / "p.sqlite3")
+    out = io.StringIO()
+    # Again at 09:00 -> due 09:01: Enter waits a minute, the card shows again, Good -> due in
+    # 10m: the second offer is declined with q
+    inp = _Waiting(["", "1", "", "", "3", "q"], now)
+    session = ReviewSession(
+        cards,
+        store,
+        Console(file=out, width=120),
+        inp,
+        SessionOptions(fuzz=False),
+        clock=lambda: now[0],
+    )
+    assert session.run() == 0
+    text = out.getvalue()
+    assert re.findall(r"(p-[a-z]+) ─+╯", text) == ["p-plain", "p-plain"]
+    assert inp.waited == [60.0]
+    assert "waiting 1m for p-plain · any key ends the session" in text
+    assert [(r.card_id, r.rating) for r in store.reviews()] == [
+        ("p-plain", Rating.Again),
+        ("p-plain", Rating.Good),
+    ]
+    store.close()
+
+
+def test_the_wait_prompt_says_how_long_and_what_keys_do() -> None:
+    from quiz.ui.session_views import wait_prompt
+
+    assert wait_prompt("p-plain", 1, timedelta(seconds=50)) == (
+        "p-plain comes back in 1m. Enter waits for it · q ends the session > "
+    )
+    assert wait_prompt("p-plain", 3, timedelta(minutes=6)) == (
+        "p-plain comes back in 6m (and 2 other cards after it). "
+        "Enter waits for it · q ends the session > "
+    )

@@ -145,3 +145,25 @@ def test_ctrl_c_during_a_run_stops_the_run_not_the_session(
         child.close(force=True)
     rows = [(r["card_id"], r["rating"]) for r in logged(isolated_home)]
     assert rows == [("slow-sleep", 3)]
+
+
+@pytest.mark.slow
+def test_again_on_the_last_card_waits_for_it_until_a_key_is_pressed(
+    isolated_home: Path,
+) -> None:
+    child = spawn(["start", "--deck", DECK, "--tag", "basics"], isolated_home, NOW)
+    try:
+        child.expect("Your answer")
+        child.send("\r")
+        child.expect(r"\[1\] Again 1m")
+        child.send("1")
+        child.expect(r"p-plain comes back in 1m\. Enter waits for it · q ends the session > ")
+        child.send("\r")
+        child.expect("waiting 1m for p-plain · any key ends the session")
+        child.send("x")  # the clock is frozen: only a key ends this wait
+        child.expect("session summary")
+        child.expect(pexpect.EOF)
+        child.close()
+        assert child.exitstatus == 0
+    finally:
+        child.close(force=True)

@@ -60,6 +60,10 @@ class Grader:
     def is_due(self, card_id: str, now: datetime) -> bool:
         return scheduler.utc(self.states[card_id].due) <= now
 
+    def due(self, card_id: str) -> datetime:
+        """When a graded card is due next."""
+        return scheduler.utc(self.states[card_id].due)
+
     def next_due(self, order: Sequence[str]) -> datetime | None:
         return scheduler.next_due(order, self.states)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Protocol
 
 import typer
@@ -19,6 +20,9 @@ class InputSource(Protocol):
 
     def line(self, prompt: str) -> str:
         """A line of text. EOFError at end of input."""
+
+    def wait(self, seconds: float) -> bool:
+        """Wait `seconds`; False when the user pressed a key to stop waiting."""
 
 
 class TerminalInput:
@@ -40,6 +44,13 @@ class TerminalInput:
                 return ""
             return "\x1b" if ch.startswith("\x1b") else ch.lower()
         return self.line(prompt).strip().lower()[:1]
+
+    def wait(self, seconds: float) -> bool:
+        """Wait `seconds`, or until a key is pressed (False; the key is not kept)."""
+        if not self.interactive:
+            time.sleep(seconds)
+            return True
+        return typed.wait_for_key(seconds) is None
 
     def line(self, prompt: str) -> str:
         """A typed line: in a terminal with readline's editing and history."""

@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import partial
 
@@ -117,6 +117,8 @@ class ReviewSession:
         try:
             while True:
                 card_id = self.queue.next(partial(self.grader.is_due, now=self.clock()))
+                if card_id is None:
+                    card_id = self._wait_for_later()  # the last cards were graded Again or Hard
                 if card_id is None or self._turn(self.cards[card_id]) is Flow.QUIT:
                     break
         except EOFError:
@@ -134,6 +136,24 @@ class ReviewSession:
         if self.grader.rescued:
             self.console.print(views.kept_in_rescue(self.grader.rescued, self.grader.rescue_path))
         return 0
+
+    def _wait_for_later(self) -> str | None:
+        """Nothing is left but cards coming back in minutes: offer to wait for the first of
+        them (saying how long) and show it once it is due; None ends the session."""
+        if not self.queue.later:
+            return None
+        now = self.clock()
+        due = {cid: self.grader.due(cid) for cid in self.queue.later}
+        first = min(due, key=lambda cid: (due[cid], cid))
+        wait = max(due[first] - now, timedelta(0))
+        key = self.inp.key(views.wait_prompt(first, len(due), wait), "q")
+        if key != "":
+            return None
+        self.console.print(views.waiting(first, wait))
+        if not self.inp.wait(wait.total_seconds()):
+            return None  # a key ended the wait
+        # due now (a frozen clock does not move: the wait itself is what made it due)
+        return self.queue.next(lambda cid: cid == first or self.grader.is_due(cid, self.clock()))
 
     def _turn(self, card: Card) -> Flow:
         """Show one card and read actions until its turn is over."""

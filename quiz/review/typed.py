@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 
 from quiz.ui.encoding import typed_text
 
@@ -51,3 +52,25 @@ def read_line(prompt: str, interactive: bool) -> str:
     if not text:
         raise EOFError
     return clean(text)
+
+
+def wait_for_key(seconds: float) -> str | None:
+    """Wait up to `seconds` for a keypress on the terminal; the key (None: none came). The
+    terminal reads keys one by one meanwhile, and Ctrl-C still interrupts."""
+    import os
+    import select
+
+    try:
+        import termios
+        import tty
+    except ImportError:  # no POSIX terminal (Windows): just wait
+        time.sleep(max(0.0, seconds))
+        return None
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        ready, _, _ = select.select([fd], [], [], max(0.0, seconds))
+        return os.read(fd, 32).decode("utf-8", "replace") if ready else None
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)

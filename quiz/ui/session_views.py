@@ -14,6 +14,7 @@ from rich.text import Text
 from quiz.review.queue import Tally
 from quiz.review.scheduler import Rating, format_interval, utc
 from quiz.ui.safe import safe, safe_text
+from quiz.ui.style import plural
 
 ANSWER_PROMPT = "Your answer (optional) · Enter reveals · u undo · q quit: "
 COUNT_PROMPT = "How many queries? (a number · Enter: don't know · s skip · ? help) "
@@ -56,6 +57,21 @@ def no_prediction(ask: str, truth: int | bool, cell: str | None) -> Text:
     else:
         said = "it raised" if truth else "it did not raise"
     return safe_text(f"No prediction (not scored): {said}.", style="yellow")
+
+
+def wait_prompt(card_id: str, waiting: int, wait: timedelta) -> str:
+    """The session is through its cards but for ones coming back in minutes."""
+    others = f" (and {plural(waiting - 1, 'other card')} after it)" if waiting > 1 else ""
+    return safe(
+        f"{card_id} comes back in {format_interval(wait)}{others}. "
+        "Enter waits for it · q ends the session > "
+    )
+
+
+def waiting(card_id: str, wait: timedelta) -> Text:
+    return safe_text(
+        f"waiting {format_interval(wait)} for {card_id} · any key ends the session", style="dim"
+    )
 
 
 def grade_key_hint(key: str) -> Text:
