@@ -65,6 +65,48 @@ def edit_in_editor(source: str, name: str) -> str:
 
 
 @dataclass(frozen=True)
+class CellOutcome:
+    """What one cell did in one run, as the comparison shows it."""
+
+    queries: int | None  # None: the cell is in the code but did not run
+    error: str | None = None  # the exception's type, when the cell raised
+    expected: bool = False  # the card says the example raises exactly this
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One cell, in the original and in the edit (None: not in that version's code)."""
+
+    title: str
+    original: CellOutcome | None
+    edited: CellOutcome | None
+
+
+def _outcomes(source: str, result: RunResult, expected: str | None) -> dict[str, CellOutcome]:
+    from quiz.sandbox.cells import split_cells
+
+    outcomes = {c.title: CellOutcome(None) for c in split_cells(source)}
+    for cell in result.cells:
+        err = cell.error
+        outcomes[cell.title] = CellOutcome(
+            cell.queries,
+            err.type if err is not None else None,
+            err is not None and expected is not None and err.matches(expected),
+        )
+    return outcomes
+
+
+def edit_failures(result: RunResult, expected: str | None) -> list[str]:
+    """What went wrong in an edit's run, judged as the card judges its own: raising the
+    exception the card says it raises is no failure."""
+    err = result.error
+    if result.crash is None and err is not None and expected and err.matches(expected):
+        return []
+    problem = result.problem()
+    return [problem] if problem else []
+
+
+@dataclass(frozen=True)
 class EditedRun:
     """An example and the user's edit of it, both run: what `run --edit` and a session's `e`
     key show and compare."""
@@ -78,12 +120,27 @@ class EditedRun:
     def unchanged(self) -> bool:
         return self.edited == self.source
 
+    def changes(self, expected: str | None = None) -> list[CellChange]:
+        """Every cell of either version, in order (the edit's new cells after the ones they
+        follow); `expected`: the exception the card says the example raises."""
+        before = _outcomes(self.source, self.original, expected)
+        after = _outcomes(self.edited, self.result, expected)
+        titles = list(dict.fromkeys([*before, *after]))
+        return [CellChange(t, before.get(t), after.get(t)) for t in titles]
+
 
 def edit_and_run(
-    runner: Runner, source: str, *, name: str, filename: str, edited_filename: str
+    runner: Runner,
+    source: str,
+    *,
+    name: str,
+    filename: str,
+    edited_filename: str,
+    start: str | None = None,
 ) -> EditedRun:
-    """Open `source` in the editor as `name`.py, then run the original and the user's version
-    with the same runner. UsageError when no editor can run."""
-    edited = edit_in_editor(source, name)
+    """Open `start` (an earlier edit; default `source`) in the editor as `name`.py, then run
+    the original and the user's version with the same runner. UsageError when no editor can
+    run."""
+    edited = edit_in_editor(start if start is not None else source, name)
     original = runner.run(source, filename=filename)
     return EditedRun(source, edited, original, runner.run(edited, filename=edited_filename))

@@ -359,3 +359,41 @@ def test_the_wait_prompt_says_how_long_and_what_keys_do() -> None:
         "p-plain comes back in 6m (and 2 other cards after it). "
         "Enter waits for it · q ends the session > "
     )
+
+
+def test_e_continues_from_the_last_edit_in_this_session_and_the_next(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    # the "editor" adds one more statement to cell "two" each time it opens the file
+    editor = tmp_path / "add-one.py"
+    editor.write_text(
+        "import sys\n"
+        "p = sys.argv[1]\n"
+        "s = open(p).read().rstrip('\\n') + '\\n    conn.execute(text(\"select 9\"))\\n'\n"
+        "open(p, 'w').write(s)\n"
+    )
+    env = {"SQLAQUIZ_NOW": NOW, "EDITOR": f"python3 {editor}"}
+    args = ["start", "--deck", DECK, "--topic", "practice"]
+    first = cli.invoke(app, args, input="\n3\n2\ne\ne\n4\nq\n", env=env)
+    assert first.exit_code == 0, first.output
+    out = first.stdout
+    assert "│ two   │        2 │         3 │ changed │" in out  # the first edit: 3
+    assert "continuing your last edit" in out
+    assert "│ two   │        2 │         4 │ changed │" in out  # the second builds on it: 4
+    kept = isolated_home / "edits" / "p-count.py"
+    assert f"your edit is kept in {kept}" in out.replace("\n", " ").replace("  ", " ")
+    assert kept.read_text().count("select 9") == 2
+    # a later session (p-count is due again in 8 days) continues from the kept file
+    later = cli.invoke(app, [*args, "--tag", "counting", "--cram"], input="2\ne\nq\n", env=env)
+    assert "│ two   │        2 │         5 │ changed │" in later.stdout
+
+
+def test_run_edit_of_a_card_meant_to_raise_passes_when_the_edit_raises_it_too() -> None:
+    result = cli.invoke(
+        app,
+        ["run", "p-raise", "--edit", "--deck", DECK],
+        env={"EDITOR": "sed -i s/1/2/"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "✓ raised ZeroDivisionError as the card says" in result.stdout.split("edited")[-1]
+    assert "0 ✓ raised ZeroDivisionError" in result.stdout

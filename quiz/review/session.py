@@ -20,8 +20,9 @@ from rich.console import Console
 from quiz.clock import utcnow
 from quiz.deck.cards import Card
 from quiz.deck.checks import challenge_truth
-from quiz.editor import edit_and_run
+from quiz.editor import edit_and_run, edit_failures
 from quiz.errors import QuizError, Terminated, UsageError
+from quiz.kept_edits import KeptEdits
 from quiz.progress.store import Store
 from quiz.review import actions, scheduler
 from quiz.review.actions import Command
@@ -78,6 +79,7 @@ class ReviewSession:
         runner: Runner | None = None,
         open_runner: Callable[[str], Runner] | None = None,
         trusted: Callable[[Card], bool] = lambda card: True,
+        kept_edits: KeptEdits | None = None,
     ) -> None:
         self.cards = {c.id: c for c in cards}
         self.order = [c.id for c in cards]
@@ -93,6 +95,7 @@ class ReviewSession:
         # a card from a deck the user has not trusted shows its code and runs nothing: a
         # challenge is asked as a plain question
         self.trusted = trusted
+        self.kept_edits = kept_edits or KeptEdits()  # `e` continues from the last edit
         self.grader = Grader(
             store,
             scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
@@ -352,7 +355,11 @@ class ReviewSession:
         return RunResult.crashed(views.STOPPED, database)
 
     def _edit(self, card: Card) -> None:
+        """The editor on the card's example, or on the learner's last edit of it; both run."""
         assert card.example is not None
+        earlier = self.kept_edits.load(card.id)
+        if earlier is not None:
+            self.console.print(views.continuing_edit(self.kept_edits.path(card.id)))
         try:
             runner = self._runner_for(card)
             assert runner is not None
@@ -362,6 +369,7 @@ class ReviewSession:
                 name=card.id,
                 filename=f"{card.id}.py",
                 edited_filename=f"{card.id}-edited.py",
+                start=earlier,
             )
         except UsageError as exc:  # a missing or failing editor must not end the session
             self.console.print(views.failed(str(exc)))
@@ -369,5 +377,16 @@ class ReviewSession:
         except KeyboardInterrupt as exc:
             self._stopped(exc, self.runner.database.name)
             return
-        run_report.run_report(self.console, both.result, both.edited)
-        self.console.print(run_report.compare_counts(both.original, both.result))
+        kept = self.kept_edits.keep(card.id, both.edited, card.example)
+        expected = card.expect_for(both.result.database).raises
+        failures = edit_failures(both.result, expected)
+        run_report.run_report(
+            self.console,
+            both.result,
+            both.edited,
+            failures,
+            expected=expected,
+            title=f"{card.id}.py (your edit)",
+        )
+        self.console.print(run_report.compare_counts(both, expected))
+        self.console.print(views.edit_kept(kept, both.unchanged or not both.edited.strip()))

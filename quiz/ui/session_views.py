@@ -59,6 +59,23 @@ def no_prediction(ask: str, truth: int | bool, cell: str | None) -> Text:
     return safe_text(f"No prediction (not scored): {said}.", style="yellow")
 
 
+def continuing_edit(kept: Path | None) -> Text:
+    where = f" (kept in {kept})" if kept is not None else ""
+    return safe_text(f"continuing your last edit{where}", style="dim")
+
+
+def edit_kept(kept: Path | None, unchanged: bool) -> Text:
+    """Where the edit is kept for the next `e` (or that there is nothing to keep)."""
+    if unchanged:
+        return note("(the card's own code, or an empty file: nothing to keep)")
+    if kept is None:
+        return note("your edit is kept for this session: the next e continues from it")
+    return note(
+        f"your edit is kept in {kept}: the next e continues from it "
+        "(delete that file to start over)"
+    )
+
+
 def wait_prompt(card_id: str, waiting: int, wait: timedelta) -> str:
     """The session is through its cards but for ones coming back in minutes."""
     others = f" (and {plural(waiting - 1, 'other card')} after it)" if waiting > 1 else ""
