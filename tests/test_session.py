@@ -397,3 +397,21 @@ def test_run_edit_of_a_card_meant_to_raise_passes_when_the_edit_raises_it_too() 
     assert result.exit_code == 0, result.output
     assert "✓ raised ZeroDivisionError as the card says" in result.stdout.split("edited")[-1]
     assert "0 ✓ raised ZeroDivisionError" in result.stdout
+
+
+def test_new_cards_the_daily_limit_holds_back_are_counted_with_the_way_in(
+    seed_reviews: Callable[..., None],
+) -> None:
+    first = start("--new", "1", input="q\n")
+    assert first.stdout.startswith(
+        "2 new cards of this selection are held back by today's new-card limit: --new 3 lets "
+        "them in today\n"
+    )
+    seed_reviews(ReviewInput("p-plain", Rating.Good, AT_NOW - timedelta(minutes=5)))  # 1 today
+    one = start("--new", "2", input="q\n")
+    assert one.stdout.startswith(
+        "1 new card of this selection is held back by today's new-card limit: --new 3 lets "
+        "it in today\n"
+    )
+    assert "held back" not in start("--new", "2", "--limit", "1", input="q\n").stdout
+    assert "held back" not in start("--new", "3", input="q\n").stdout

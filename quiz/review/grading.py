@@ -57,6 +57,24 @@ class Grader:
             order, self.states, self.fsrs, now, new_allowed=per_day - new_today, limit=limit
         )
 
+    def held_back(
+        self,
+        order: Sequence[str],
+        now: datetime,
+        *,
+        limit: int | None = None,
+        new_per_day: int | None = None,
+    ) -> tuple[int, int]:
+        """How many new cards of `order` today's new-card limit keeps out of the session (that
+        --limit would not have kept out anyway), and the --new value that lets them all in."""
+        per_day = new_per_day if new_per_day is not None else scheduler.DEFAULT_NEW_PER_DAY
+        new_today = self.store.new_cards_since(scheduler.start_of_day(now))
+        due = sum(1 for cid in order if cid in self.states and self.is_due(cid, now))
+        new = sum(1 for cid in order if cid not in self.states)
+        wanted = new if limit is None else max(0, min(new, limit - due))
+        allowed = max(0, per_day - new_today)
+        return max(0, wanted - allowed), new_today + wanted
+
     def is_due(self, card_id: str, now: datetime) -> bool:
         return scheduler.utc(self.states[card_id].due) <= now
 

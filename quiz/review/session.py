@@ -112,6 +112,12 @@ class ReviewSession:
         order = self.grader.queue(
             self.order, self.clock(), cram=opts.cram, limit=opts.limit, new_per_day=opts.new_per_day
         )
+        if not opts.cram:
+            held, needed = self.grader.held_back(
+                self.order, self.clock(), limit=opts.limit, new_per_day=opts.new_per_day
+            )
+            if held and order:  # with nothing to review, nothing_due says it
+                self.console.print(views.new_held_back(held, needed))
         if not order:
             next_due, new_left = self.grader.next_due(self.order), self.grader.new_left(self.order)
             self.console.print(views.nothing_due(next_due, new_left, self.clock()))

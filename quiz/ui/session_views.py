@@ -190,6 +190,16 @@ def _when(due: datetime, now: datetime) -> str:
     return f"in {format_interval(delta)} ({local})"
 
 
+def new_held_back(held: int, needed: int) -> Text:
+    """New cards of this selection that today's new-card limit keeps out."""
+    are = "is" if held == 1 else "are"
+    return Text(
+        f"{plural(held, 'new card')} of this selection {are} held back by today's new-card "
+        f"limit: --new {needed} lets {'it' if held == 1 else 'them'} in today",
+        style="yellow",
+    )
+
+
 def nothing_due(next_due: datetime | None, new_left: int, now: datetime) -> RenderableType:
     if next_due is None and not new_left:
         return Text("No cards match these filters.")
