@@ -25,7 +25,8 @@ def list_cards(
     cards = common.select(common.library(decks), topics, levels, tags)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    rows = stats.card_rows(cards, states)
+        reviews = store.reviews() if store is not None else []
+    rows = stats.card_rows(cards, states, reviews=reviews)
     if due:
         rows = [r for r in rows if r.is_due]
     if as_json:
@@ -44,7 +45,8 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
     loaded = common.library(decks)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    summary = stats.topic_summary(loaded, states)
+        reviews = store.reviews() if store is not None else []
+    summary = stats.topic_summary(loaded, states, reviews=reviews)
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:

@@ -43,7 +43,7 @@ def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards mat
         ("level", [difficulty(r.card.difficulty) for r in rows], "left"),
         ("state", [Text(r.state, style=STATE_STYLE[r.state]) for r in rows], "left"),
         ("due", [_short_due(r.due, r.is_due) for r in rows], "left"),
-        ("recall", [Text(_pct(r.retrievability)) for r in rows], "right"),
+        ("recall", [Text(_pct(r.recall)) for r in rows], "right"),
         ("lapses", [Text(str(r.lapses)) for r in rows], "right"),
     ]
     widths = [max(len(name), *(len(c) for c in cells)) for name, cells, _ in columns]
