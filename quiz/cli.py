@@ -387,8 +387,8 @@ def topics(
 ) -> None:
     """Progress per topic and level.
 
-    Cards, new / learning / review / due now, and mastery (mean recall probability of the
-    cards you have reviewed).
+    Cards, new / learning / review / due now, and mastery: the mean recall of all the cards,
+    new and untested ones counting 0 (see the README).
     """
     from quiz.commands import views
 
@@ -459,14 +459,15 @@ def import_(
 @app.command()
 def reset(
     card: Annotated[
-        str | None, typer.Option("--card", metavar="ID", help="Reset only this card.")
+        str | None, typer.Option("--card", metavar="ID", help="Forget only this card's progress.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     deck: DeckOpt = None,
 ) -> None:
     """Forget progress, all of it or one card.
 
-    Asks first (or --yes) and writes a backup file before deleting anything.
+    Schedules and review logs only: the cards stay in their decks. Asks first (or --yes) and
+    writes a backup file before forgetting anything.
     """
     from quiz.commands import progress
 
