@@ -33,7 +33,9 @@ def test_a_card_is_tested_once_recalled_when_due_and_untested_after_a_failure() 
     assert stats.tested_cards([first_sight, recalled, review("a", Rating.Again, 20)]) == set()
     wrong_prediction = review("a", Rating.Easy, 20, right=False)  # Easy, but it was not known
     assert stats.tested_cards([first_sight, recalled, wrong_prediction]) == set()
-    assert stats.tested_cards([recalled, first_sight][::-1]) == {"a"}  # in time order, not list order
+    assert stats.tested_cards([recalled, first_sight][::-1]) == {
+        "a"
+    }  # in time order, not list order
 
 
 def test_one_easy_after_a_wrong_prediction_is_not_recall_or_mastery() -> None:
