@@ -7,6 +7,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,10 +138,13 @@ def edit_and_run(
     filename: str,
     edited_filename: str,
     start: str | None = None,
+    on_edited: Callable[[str], object] | None = None,
 ) -> EditedRun:
-    """Open `start` (an earlier edit; default `source`) in the editor as `name`.py, then run
-    the original and the user's version with the same runner. UsageError when no editor can
-    run."""
+    """Open `start` (an earlier edit; default `source`) in the editor as `name`.py, hand what
+    was saved to `on_edited`, then run the original and the user's version with the same
+    runner. UsageError when no editor can run."""
     edited = edit_in_editor(start if start is not None else source, name)
+    if on_edited is not None:
+        on_edited(edited)
     original = runner.run(source, filename=filename)
     return EditedRun(source, edited, original, runner.run(edited, filename=edited_filename))

@@ -31,6 +31,11 @@ class KeptEdits:
         """Where the card's edit is kept (None: its id cannot be a file name)."""
         return self.folder() / f"{card_id}.py" if _SAFE_ID.fullmatch(card_id) else None
 
+    def kept(self, card_id: str) -> bool:
+        """Whether an edit of the card is kept on disk."""
+        path = self.path(card_id)
+        return path is not None and path.is_file()
+
     def load(self, card_id: str) -> str | None:
         """The card's last edit, or None."""
         if card_id in self._edits:

@@ -235,7 +235,7 @@ class ReviewSession:
         return Flow.STAY
 
     def _reveal(self, turn: Turn) -> Flow:
-        """ "I don't know" at a challenge: the run shows what happens; nothing is scored."""
+        """After "I don't know" at a challenge: the run shows what happens; nothing is scored."""
         ch = turn.card.challenge
         assert ch is not None
         result = self._run(turn.card, show_code=False)
@@ -376,6 +376,8 @@ class ReviewSession:
                 filename=f"{card.id}.py",
                 edited_filename=f"{card.id}-edited.py",
                 start=earlier,
+                # kept before anything runs: a Ctrl-C during the runs loses no edit
+                on_edited=lambda text: self.kept_edits.keep(card.id, text, card.example or ""),
             )
         except UsageError as exc:  # a missing or failing editor must not end the session
             self.console.print(views.failed(str(exc)))
@@ -383,7 +385,7 @@ class ReviewSession:
         except KeyboardInterrupt as exc:
             self._stopped(exc, self.runner.database.name)
             return
-        kept = self.kept_edits.keep(card.id, both.edited, card.example)
+        kept = self.kept_edits.path(card.id) if self.kept_edits.kept(card.id) else None
         expected = card.expect_for(both.result.database).raises
         failures = edit_failures(both.result, expected)
         run_report.run_report(
