@@ -11,8 +11,8 @@ from fsrs import Rating
 from typer.testing import CliRunner
 
 from quiz.cli import app
-from quiz.progress.records import Review
 from quiz.progress import stats
+from quiz.progress.records import Review
 
 DECK = str(Path(__file__).parent / "data" / "practice.yaml")
 NOW = "2026-03-02T09:00:00+00:00"
