@@ -64,6 +64,7 @@ def test_every_command_works_in_the_c_locale(isolated_home: Path, tmp_path: Path
         ["run", "p-count", *deck],
         ["run", "sess-identity-map"],
         ["validate", DECK],
+        ["validate", "--run", DECK],
         ["trust", "--list"],
         ["export", str(tmp_path / "out.json")],
         ["import", str(tmp_path / "out.json")],

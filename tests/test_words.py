@@ -143,6 +143,7 @@ def test_close_matches_ignore_case_and_keep_the_spelling() -> None:
 @pytest.mark.parametrize(
     "command",
     [
+        "",
         "start",
         "run",
         "validate",
@@ -157,7 +158,7 @@ def test_close_matches_ignore_case_and_keep_the_spelling() -> None:
     ],
 )
 def test_help_shows_no_parsing_leftovers(command: str) -> None:
-    result = cli.invoke(app, [command, "--help"])
+    result = cli.invoke(app, [*filter(None, [command]), "--help"])
     assert result.exit_code == 0
     text = result.stdout
     assert not re.search(r"\{[A-Z_.]+\}", text), text  # {CARD_ID}
