@@ -70,6 +70,7 @@ def test_the_challenge_prompts_understand_help_dont_know_skip_and_wrong_keys(
     session.expect(r"\[3\] Good")
     session.send("x")  # a key that grades nothing says what to press
     session.expect(r"press 1 Again · 2 Hard · 3 Good \(or Enter\) · 4 Easy; \? shows every key")
+    session.expect(r"\[3\] Good")
     session.send(" ")  # Space (or Enter) is Good, as in Anki, and says so
     session.expect("Enter / Space: Good")
     session.expect("saved — next review in 10m")
@@ -86,9 +87,13 @@ def test_the_challenge_prompts_understand_help_dont_know_skip_and_wrong_keys(
     session.expect(r"Does it raise\? y/n")
     session.send("x")
     session.expect(r"press y \(it raises\) or n \(it does not\)")
+    session.expect(r"Does it raise\? y/n")  # asked again: the key goes to the new prompt
     session.send(LEFT)
     session.expect(r"press y \(it raises\) or n \(it does not\)")
+    session.expect(r"Does it raise\? y/n")
     session.send("s")
+    session.expect(r"p-plain comes back in 10m\. Enter waits for it · q ends the session > ")
+    session.send("q")
     session.expect("skipped +1")
     session.expect(pexpect.EOF)
     rows = [(r["card_id"], r["rating"], r["prediction"]) for r in logged(isolated_home)]
@@ -137,6 +142,8 @@ def test_ctrl_c_during_a_run_stops_the_run_not_the_session(
         child.expect(r"\[3\] Good")  # the same card, its grades still waiting
         child.send("3")
         child.expect("saved — next review in 10m")
+        child.expect("slow-sleep comes back in 10m")
+        child.send("q")
         child.expect("session summary")
         child.expect(pexpect.EOF)
         child.close()
