@@ -159,7 +159,8 @@ class ReviewSession:
         if key != "":
             return None
         self.console.print(views.waiting(first, wait))
-        if not self.inp.wait(wait.total_seconds()):
+        wait_for = getattr(self.inp, "wait", None)  # an input source from before waiting existed
+        if wait_for is None or not wait_for(wait.total_seconds()):
             return None  # a key ended the wait
         # due now (a frozen clock does not move: the wait itself is what made it due)
         return self.queue.next(lambda cid: cid == first or self.grader.is_due(cid, self.clock()))
