@@ -140,4 +140,5 @@ def _confirm(question: str) -> bool:
     try:
         return bool(typer.confirm(question, default=False))
     except (typer.Abort, EOFError):
+        typer.echo()  # end the question's line: what follows is not an answer to it
         return False
