@@ -415,3 +415,10 @@ def test_new_cards_the_daily_limit_holds_back_are_counted_with_the_way_in(
     )
     assert "held back" not in start("--new", "2", "--limit", "1", input="q\n").stdout
     assert "held back" not in start("--new", "3", input="q\n").stdout
+
+
+def test_piped_answers_are_not_offered_a_real_wait() -> None:
+    result = start("--tag", "basics", input="\n1\n\n")  # an Again on the only card
+    assert result.exit_code == 0
+    assert "comes back in" not in result.stdout
+    assert "session summary" in result.stdout

@@ -48,7 +48,7 @@ class TerminalInput:
     def wait(self, seconds: float) -> bool:
         """Wait `seconds`, or until a key is pressed (False; the key is not kept)."""
         if not self.interactive:
-            time.sleep(seconds)
+            time.sleep(seconds)  # the session offers no wait to piped input; this is for others
             return True
         return typed.wait_for_key(seconds) is None
 

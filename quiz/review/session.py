@@ -149,8 +149,8 @@ class ReviewSession:
     def _wait_for_later(self) -> str | None:
         """Nothing is left but cards coming back in minutes: offer to wait for the first of
         them (saying how long) and show it once it is due; None ends the session."""
-        if not self.queue.later:
-            return None
+        if not self.queue.later or not getattr(self.inp, "interactive", True):
+            return None  # piped answers do not sit through real minutes
         now = self.clock()
         due = {cid: self.grader.due(cid) for cid in self.queue.later}
         first = min(due, key=lambda cid: (due[cid], cid))
