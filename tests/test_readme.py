@@ -45,10 +45,18 @@ def test_the_quick_start_works_from_a_fresh_checkout(tmp_path: Path) -> None:
     import sysconfig
 
     checkout = tmp_path / "checkout"
-    files = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.split(b"\0")
-    for name in filter(None, (f.decode() for f in files)):
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False)
+    if listed.returncode == 0 and listed.stdout:
+        names = [f.decode() for f in listed.stdout.split(b"\0") if f]
+    else:  # not a git checkout (an unpacked copy): every file outside hidden folders
+        names = [
+            str(p.relative_to(ROOT))
+            for p in ROOT.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+            and "__pycache__" not in p.parts
+        ]
+    for name in names:
         if (ROOT / name).is_file():
             (checkout / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, checkout / name)
