@@ -224,7 +224,7 @@ def start(
     """Review due and new cards with spaced repetition (FSRS).
 
     Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
-    Easy), s skip, u undo, q quit, ? help.
+    Easy; Enter or Space is Good), s skip, u undo, q quit, ? help.
     """
     from quiz.commands.start import start as run_session
 
