@@ -152,7 +152,10 @@ def test_other_processes_environment_is_not_readable(runner: Runner) -> None:
 @needs_namespaces
 def test_a_process_that_keeps_re_forking_ends_with_its_run(runner: Runner) -> None:
     token = f"sqlaquiz-test-reforker-{os.getpid()}"
-    loop = "import os, time\\nwhile True:\\n    if os.fork():\\n        os._exit(0)\\n    time.sleep(0.002)\\n"
+    loop = (
+        "import os, time\\nwhile True:\\n    if os.fork():\\n        os._exit(0)\\n"
+        "    time.sleep(0.002)\\n"
+    )
     code = (
         "import subprocess, sys, time\n"
         f"subprocess.Popen([sys.executable, '-c', '{loop}', '{token}'], env={{}},\n"
