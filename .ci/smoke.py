@@ -48,6 +48,9 @@ COMMANDS = [
     "import",
     "reset",
     "trust",
+    "suspend",
+    "unsuspend",
+    "config",
 ]
 
 

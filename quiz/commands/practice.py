@@ -12,17 +12,19 @@ def practice(
     card_id: str,
     *,
     reset: bool,
-    timeout: float,
+    timeout: float | None,
     decks: list[Path] | None,
     database: str | None = None,
 ) -> int:
     """Write the starter (or keep the learner's file), then run it on every save; the exit
-    code is 0 once every check passes, 1 otherwise (given up, or left before)."""
+    code is 0 once every check passes, 1 otherwise (given up, or left before). --timeout and
+    --db left out: the settings'."""
+    from quiz import config
     from quiz.exercise.events import StdinEvents
     from quiz.exercise.loop import ExerciseLoop
     from quiz.exercise.workspace import prepare
     from quiz.sandbox.client import Runner
-    from quiz.sandbox.engines import DATABASES, default_database
+    from quiz.sandbox.engines import DATABASES
     from quiz.ui import exercise_view as view
 
     library = common.library(decks)
@@ -31,8 +33,10 @@ def practice(
         raise UsageError(
             f"card {card.id!r} is not an exercise (`sqlaquiz list --tag exercise` lists them)"
         )
-    if database is None:  # the default, unless the card does not run there
-        database = default_database()
+    settings = config.load().override(timeout=timeout, db=database)
+    timeout = settings.timeout
+    if database is None:  # the setting, unless the card does not run there
+        database = settings.db
         if not card.runs_on(database):
             database = card.databases[0]
     if database not in DATABASES:
