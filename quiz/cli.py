@@ -473,6 +473,27 @@ def reset(
     raise typer.Exit(progress.reset(card, yes=yes, decks=deck))
 
 
+# ------------------------------------------------------------------ optimize
+
+
+@app.command()
+def optimize(
+    as_json: JsonOpt = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget the fitted parameters: FSRS's defaults again.")
+    ] = False,
+) -> None:
+    """Fit FSRS's parameters to your own review history.
+
+    Scores FSRS's defaults, your current parameters and the fitted ones on the same history
+    (log loss, RMSE) and keeps the fitted ones only when they predict it better. Needs the
+    optional extra: pip install 'sqlaquiz[optimizer]'.
+    """
+    from quiz.commands.optimize import optimize as command
+
+    raise typer.Exit(command(as_json=as_json, reset=reset))
+
+
 # ------------------------------------------------------------------ trust
 
 

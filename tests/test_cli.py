@@ -27,6 +27,7 @@ EXPECTED_COMMANDS = [
     "export",
     "import",
     "reset",
+    "optimize",
     "trust",
 ]
 

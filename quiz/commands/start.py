@@ -22,6 +22,7 @@ def start(
     database: str | None = None,
 ) -> int:
     """Run the session; return its exit code."""
+    from quiz.progress.parameters import in_use
     from quiz.progress.store import open_default
     from quiz.review.keys import TerminalInput
     from quiz.review.session import ReviewSession, SessionOptions
@@ -42,6 +43,7 @@ def start(
         retention=retention,
         timeout=timeout,
         fuzz=clock is None,
+        parameters=in_use(),
     )
     store = open_default()
     try:

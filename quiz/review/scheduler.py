@@ -16,10 +16,18 @@ DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
 
 
-def make_scheduler(retention: float = DEFAULT_RETENTION, fuzz: bool = True) -> Scheduler:
+def make_scheduler(
+    retention: float = DEFAULT_RETENTION,
+    fuzz: bool = True,
+    parameters: Sequence[float] | None = None,
+) -> Scheduler:
+    """FSRS with the learner's own `parameters` (what `sqlaquiz optimize` fitted), else its
+    defaults."""
     if not 0.7 <= retention <= 0.99:
         raise ValueError("desired retention must be between 0.70 and 0.99")
-    return Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+    if parameters is None:
+        return Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+    return Scheduler(parameters=tuple(parameters), desired_retention=retention, enable_fuzzing=fuzz)
 
 
 def new_card() -> FsrsCard:

@@ -42,6 +42,7 @@ class SessionOptions:
     retention: float = scheduler.DEFAULT_RETENTION
     timeout: float = 10.0
     fuzz: bool = True
+    parameters: tuple[float, ...] | None = None  # fitted by `sqlaquiz optimize`
 
 
 class Flow(Enum):
@@ -95,7 +96,9 @@ class ReviewSession:
         self.trusted = trusted
         self.grader = Grader(
             store,
-            scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
+            scheduler.make_scheduler(
+                options.retention, fuzz=options.fuzz, parameters=options.parameters
+            ),
             save=not options.cram,
             session_id=uuid.uuid4().hex,
         )
