@@ -23,7 +23,7 @@ import typer  # noqa: E402
 from typer.core import TyperGroup  # noqa: E402
 
 from quiz import __version__  # noqa: E402
-from quiz.commands import common, params  # noqa: E402
+from quiz.commands import common, complete, params  # noqa: E402
 from quiz.errors import EXIT_INTERRUPTED, QuizError, Terminated  # noqa: E402
 
 
@@ -150,7 +150,13 @@ DeckOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 TopicOpt = Annotated[
     list[str] | None,
-    typer.Option("--topic", "-t", metavar="TOPIC", help="Topic slug or name (repeatable)."),
+    typer.Option(
+        "--topic",
+        "-t",
+        metavar="TOPIC",
+        help="Topic slug or name (repeatable).",
+        autocompletion=complete.topics,
+    ),
 ]
 LevelOpt = Annotated[
     list[str] | None,
@@ -160,9 +166,13 @@ LevelOpt = Annotated[
         metavar="LEVEL",
         help="easy, medium or hard (repeatable).",
         show_default=False,
+        autocompletion=complete.levels,
     ),
 ]
-TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Tag (repeatable).")]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="TAG", help="Tag (repeatable).", autocompletion=complete.tags),
+]
 DbOpt = Annotated[
     str | None,
     typer.Option(
@@ -170,6 +180,7 @@ DbOpt = Annotated[
         metavar="DB",
         help="sqlite or postgresql (default: $SQLAQUIZ_DB, else sqlite).",
         show_default=False,
+        autocompletion=complete.databases,
     ),
 ]
 TimeoutOpt = Annotated[
@@ -249,7 +260,12 @@ def start(
 @app.command()
 def run(
     card_id: Annotated[
-        str | None, typer.Argument(metavar="CARD_ID", help="The card whose example to run.")
+        str | None,
+        typer.Argument(
+            metavar="CARD_ID",
+            help="The card whose example to run.",
+            autocompletion=complete.card_ids,
+        ),
     ] = None,
     file: Annotated[
         Path | None,
@@ -279,6 +295,7 @@ def run(
             metavar="DB",
             help="sqlite, postgresql, or both side by side (default: $SQLAQUIZ_DB, else sqlite).",
             show_default=False,
+            autocompletion=complete.databases,
         ),
     ] = None,
     sql: Annotated[
@@ -324,7 +341,12 @@ def validate(
     ] = False,
     card_filter: Annotated[
         list[str] | None,
-        typer.Option("--card", metavar="ID", help="Only these card ids (repeatable)."),
+        typer.Option(
+            "--card",
+            metavar="ID",
+            help="Only these card ids (repeatable).",
+            autocompletion=complete.card_ids,
+        ),
     ] = None,
     jobs: Annotated[
         int,
@@ -397,7 +419,12 @@ def topics(
 
 @app.command()
 def show(
-    card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="The card to show.")],
+    card_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="CARD_ID", help="The card to show.", autocompletion=complete.card_ids
+        ),
+    ],
     with_answer: Annotated[
         bool, typer.Option("--answer", "-a", help="Also show the answer and the example.")
     ] = False,
@@ -459,7 +486,10 @@ def import_(
 @app.command()
 def reset(
     card: Annotated[
-        str | None, typer.Option("--card", metavar="ID", help="Reset only this card.")
+        str | None,
+        typer.Option(
+            "--card", metavar="ID", help="Reset only this card.", autocompletion=complete.card_ids
+        ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     deck: DeckOpt = None,
