@@ -47,6 +47,7 @@ COMMANDS = [
     "import",
     "reset",
     "trust",
+    "config",
 ]
 
 

@@ -548,6 +548,34 @@ def trust(
     command(paths or [], show=show, revoke=revoke)
 
 
+# ------------------------------------------------------------------ config
+
+
+@app.command("config")
+def config_(
+    key: Annotated[
+        str | None, typer.Argument(metavar="KEY", help="A setting (all of them when omitted).")
+    ] = None,
+    value: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="VALUE...", help="Set KEY to this in the config file."),
+    ] = None,
+    unset: Annotated[
+        bool, typer.Option("--unset", help="Remove KEY from the config file.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show, get or set your settings, and where each value comes from.
+
+    `config` lists them all, `config KEY` prints one, `config KEY VALUE` writes it into the
+    config file (your comments stay), `config --unset KEY` removes it. A flag comes first, then
+    the setting's environment variable, then the config file, then the default.
+    """
+    from quiz.commands.config import config_command
+
+    config_command(key, value or [], unset=unset, as_json=as_json)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

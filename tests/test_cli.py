@@ -29,6 +29,7 @@ EXPECTED_COMMANDS = [
     "reset",
     "optimize",
     "trust",
+    "config",
 ]
 
 
