@@ -362,6 +362,9 @@ def validate(
     timeout: TimeoutOpt = 10.0,
     deck: DeckOpt = None,
     db: DbOpt = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Check again on every save, until Ctrl-C.")
+    ] = False,
 ) -> None:
     """Check decks; with --run, prove every card's claims.
 
@@ -370,16 +373,22 @@ def validate(
     """
     from quiz.commands.validate import validate_command
 
-    code = validate_command(
-        paths,
-        run_examples=run_examples,
-        card_ids=card_filter or [],
-        jobs=jobs,
-        timeout=timeout,
-        decks=deck,
-        database=db,
-    )
-    raise typer.Exit(code)
+    def check() -> int:
+        return validate_command(
+            paths,
+            run_examples=run_examples,
+            card_ids=card_filter or [],
+            jobs=jobs,
+            timeout=timeout,
+            decks=deck,
+            database=db,
+        )
+
+    if watch:
+        from quiz.commands.validate import watch_decks
+
+        raise typer.Exit(watch_decks(paths, deck, check))
+    raise typer.Exit(check())
 
 
 # ------------------------------------------------------------------ progress views
@@ -522,6 +531,72 @@ def optimize(
     from quiz.commands.optimize import optimize as command
 
     raise typer.Exit(command(as_json=as_json, reset=reset))
+
+
+# ------------------------------------------------------------------ authoring
+
+
+@app.command()
+def schema(
+    file: Annotated[
+        Path | None,
+        typer.Argument(metavar="FILE", help="Write it here and print the modeline to use."),
+    ] = None,
+) -> None:
+    """Print the deck format as a JSON Schema, for editors.
+
+    YAML editors (VS Code's YAML extension, anything using yaml-language-server) validate and
+    complete a deck file whose first line is `# yaml-language-server: $schema=FILE`.
+    """
+    from quiz.commands.schema import schema as command
+
+    command(file)
+
+
+@app.command()
+def new(
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic",
+            "-t",
+            metavar="TOPIC",
+            help="Topic slug or name; a new slug starts a new topic (asked when missing).",
+            autocompletion=complete.topics,
+        ),
+    ] = None,
+    difficulty: Annotated[
+        str | None,
+        typer.Option(
+            "--difficulty",
+            "-d",
+            metavar="LEVEL",
+            help="easy, medium or hard (asked when missing).",
+            autocompletion=complete.levels,
+        ),
+    ] = None,
+    card_id: Annotated[
+        str | None,
+        typer.Option("--id", metavar="ID", help="The new card's id (asked when missing)."),
+    ] = None,
+    deck: Annotated[
+        Path | None,
+        typer.Option(
+            "--deck",
+            metavar="FILE",
+            help="The deck file to add to (default: your deck for the topic).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write a new card into one of your decks, in your editor.
+
+    Scaffolds the card, opens $EDITOR, and adds it to the deck once it passes validate's
+    checks; on errors it reopens the editor or keeps your draft aside. Nothing you wrote is lost.
+    """
+    from quiz.commands.new import new as command
+
+    raise typer.Exit(command(topic=topic, difficulty=difficulty, card_id=card_id, deck=deck))
 
 
 # ------------------------------------------------------------------ trust

@@ -155,8 +155,17 @@ def data_dir(create: bool = True) -> Path:
 
 
 def user_deck_paths(cli_paths: list[Path] | None) -> list[Path]:
-    """User decks: `--deck` options first, then the entries of $SQLAQUIZ_DECKS."""
+    """User decks: `--deck` options first, then the entries of $SQLAQUIZ_DECKS, then the
+    decks `sqlaquiz new` created (`my_decks_dir()`, once it exists)."""
     paths = list(cli_paths or [])
     env = os.environ.get(DECKS_ENV, "")
     paths.extend(Path(p).expanduser() for p in env.split(os.pathsep) if p.strip())
+    mine = my_decks_dir()
+    if _is_dir(mine):
+        paths.append(mine)
     return paths
+
+
+def my_decks_dir() -> Path:
+    """Where `sqlaquiz new` puts a deck for a topic no deck of yours has yet."""
+    return data_dir(create=False) / "decks"

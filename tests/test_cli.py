@@ -28,6 +28,8 @@ EXPECTED_COMMANDS = [
     "import",
     "reset",
     "optimize",
+    "schema",
+    "new",
     "trust",
     "config",
 ]

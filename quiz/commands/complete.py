@@ -118,9 +118,9 @@ def topics(ctx: Any, incomplete: str) -> list[str]:
         offered = _matching(list(found), incomplete)
         spaces_ok = os.environ.get(COMPLETE_VAR, "") != "complete_bash"
         for name in found.values():
-            if name.startswith(incomplete) and name not in offered:
-                if spaces_ok or not any(ch.isspace() for ch in name):
-                    offered.append(name)
+            fits = spaces_ok or not any(ch.isspace() for ch in name)
+            if fits and name.startswith(incomplete) and name not in offered:
+                offered.append(name)
         return offered
 
     return _safe(compute)
