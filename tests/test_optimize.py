@@ -206,3 +206,38 @@ def test_start_schedules_with_the_fitted_parameters(
     )
     assert code == 0
     assert seen["options"].parameters == fitted.parameters
+
+
+def test_list_shows_recall_as_the_fitted_parameters_predict_it(seed_reviews) -> None:  # type: ignore[no-untyped-def]
+    card = "sess-autoflush-visibility"
+    days = (0, 1, 4)
+    seed_reviews(
+        *forgetful_learner(60),
+        *(ReviewInput(card, Rating.Good, START + timedelta(days=d)) for d in days),
+    )
+    now = {"SQLAQUIZ_NOW": (START + timedelta(days=20)).isoformat()}
+
+    def recall() -> float:
+        done = run_cli("list", "--json", "--topic", "sessions", env=now)
+        assert done.returncode == 0, done.stderr
+        return next(r["retrievability"] for r in json.loads(done.stdout) if r["id"] == card)
+
+    before = recall()
+    assert run_cli("optimize").returncode == 0
+    kept = parameters.in_use()
+    assert kept is not None
+    after = recall()
+    assert after != before
+
+    from quiz.progress.store import open_default
+
+    store = open_default()
+    try:
+        state = store.state(card)
+    finally:
+        store.close()
+    assert state is not None
+    at = START + timedelta(days=20)
+    fitted = scheduler.make_scheduler(fuzz=False, parameters=kept)
+    assert after == round(scheduler.retrievability(fitted, state.fsrs, at), 4)
+    assert before == round(scheduler.retrievability(scheduler.make_scheduler(), state.fsrs, at), 4)

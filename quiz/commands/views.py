@@ -20,12 +20,13 @@ def list_cards(
     decks: list[Path] | None,
 ) -> None:
     from quiz.progress import stats
+    from quiz.progress.parameters import in_use
     from quiz.ui import progress_views
 
     cards = common.select(common.library(decks), topics, levels, tags)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    rows = stats.card_rows(cards, states)
+    rows = stats.card_rows(cards, states, parameters=in_use())
     if due:
         rows = [r for r in rows if r.is_due]
     if as_json:
@@ -39,12 +40,13 @@ def list_cards(
 
 def topics(*, as_json: bool, decks: list[Path] | None) -> None:
     from quiz.progress import stats
+    from quiz.progress.parameters import in_use
     from quiz.ui import progress_views
 
     loaded = common.library(decks)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    summary = stats.topic_summary(loaded, states)
+    summary = stats.topic_summary(loaded, states, parameters=in_use())
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:

@@ -48,10 +48,16 @@ class CardRow:
         }
 
 
-def card_rows(cards: list[Card], states: States, now: datetime | None = None) -> list[CardRow]:
-    """One row per card, new cards included."""
+def card_rows(
+    cards: list[Card],
+    states: States,
+    now: datetime | None = None,
+    parameters: Sequence[float] | None = None,
+) -> list[CardRow]:
+    """One row per card, new cards included; recall as FSRS with `parameters` (the learner's
+    fitted ones, else its defaults) predicts it."""
     now = now or current_time()
-    sched = scheduler.make_scheduler(fuzz=False)
+    sched = scheduler.make_scheduler(fuzz=False, parameters=parameters)
     rows = []
     for card in cards:
         st = states.get(card.id)
@@ -122,9 +128,12 @@ class TopicSummary:
 
 
 def topic_summary(
-    library: Library, states: States, now: datetime | None = None
+    library: Library,
+    states: States,
+    now: datetime | None = None,
+    parameters: Sequence[float] | None = None,
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, states, now)
+    rows = card_rows(library.cards, states, now, parameters)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
