@@ -425,3 +425,46 @@ def test_validate_watch_checks_on_every_save_and_ends_with_ctrl_c(
     child.close()
     assert child.exitstatus == 0
     assert "Traceback" not in (child.before or "")
+
+
+def test_a_kept_draft_never_overwrites_a_deck_changed_since(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    deck = tmp_path / "mine.yaml"
+    deck.write_text(DECK)
+    args = ("new", "--deck", str(deck), "-d", "hard", "--id", "mine-broken")
+    assert (
+        sqlaquiz(*args, home=isolated_home, editor_command=editor(tmp_path, BREAK)).returncode == 3
+    )
+    deck.write_text(DECK + "# a later edit\n")
+    fixed = editor(
+        tmp_path,
+        "import sys\np = sys.argv[-1]\nt = open(p).read()\n"
+        "t = t.replace('brutal', 'hard').replace('Write the answer here (Markdown).', 'A.')\n"
+        "open(p, 'w').write(t)\n",
+        "fix.py",
+    )
+    done = sqlaquiz(*args, home=isolated_home, editor_command=fixed)
+    assert done.returncode == 3
+    assert "changed while you wrote the card: it was left as it is" in done.stderr
+    assert deck.read_text() == DECK + "# a later edit\n"
+    assert (isolated_home / "drafts" / "mine-broken.yaml").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_the_editor_keeps_the_draft(isolated_home: Path, tmp_path: Path) -> None:
+    slow = editor(tmp_path, "import sys, time\nprint('editing', flush=True)\ntime.sleep(60)\n")
+    args = ["new", "--topic", "my-notes", "-d", "easy", "--id", "mine-cut"]
+    child = spawn(args, isolated_home, EDITOR=slow)
+    child.expect("Name of the new topic")
+    child.sendline("")
+    child.expect("editing")
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    draft = isolated_home / "drafts" / "mine-cut.yaml"
+    assert child.exitstatus == 130
+    assert f"interrupted — no card added; your draft is kept at {draft}" in " ".join(
+        (child.before or "").split()
+    )
+    assert "- id: mine-cut" in draft.read_text()

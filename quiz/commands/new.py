@@ -51,7 +51,7 @@ def new(
     deck: Path | None,
 ) -> int:
     """Ask what is missing, scaffold, edit until valid; 0 when the card was added."""
-    console, err = common.console(), common.err_console()
+    console = common.console()
     interactive = sys.stdin.isatty()
     library = common.library(None)
     target = _target(library, topic, deck, interactive)
@@ -68,8 +68,9 @@ def new(
     drafts.mkdir(exist_ok=True)
     draft, note = drafts / f"{card_id}.yaml", drafts / f"{card_id}.json"
     original = read_text(target.path, MAX_DECK_BYTES) if target.exists else None
+    base_digest = _digest(original)  # the deck the draft was made from, as it was then
     if draft.exists():
-        _check_same_deck(note, target, card_id, draft)
+        base_digest = _check_same_deck(note, target, card_id, draft)
         console.print(Text(f"taking up your draft of {card_id}: {safe(draft)}"))
         scaffolded = None
         line = _line_of(read_text(draft, MAX_DECK_BYTES), card_id)
@@ -80,38 +81,26 @@ def new(
         except authoring.NoCardsList as exc:
             raise DeckError(f"{target.path}: cannot add a card: {exc}") from None
         _write(draft, text)
-        note.write_text(json.dumps({"deck": str(target.path)}) + "\n", encoding="utf-8")
+        note.write_text(
+            json.dumps({"deck": str(target.path), "base": base_digest}) + "\n", encoding="utf-8"
+        )
         scaffolded = text
     mine = target.path.resolve()
     others = [f for p in user_deck_paths(None) for f in _deck_files(p) if f.resolve() != mine]
     was_trusted = original is None or _trusted_as_is(target.path)
 
-    while True:
-        _run_editor(editor, draft, line)
-        edited = read_text(draft, MAX_DECK_BYTES)
-        if edited == scaffolded:
-            draft.unlink()
-            note.unlink(missing_ok=True)
-            console.print("no card added: the scaffold was saved as it was")
-            return 0
-        check = authoring.check_draft(draft, others)
-        if not check.problems and card_id not in check.ids:
-            gone = Problem(draft, None, f"the card {card_id!r} is not in the draft any more")
-            check = authoring.DraftCheck([gone], check.ids)
-        if not check.problems:
-            break
-        for problem in check.problems:
-            err.print(Text("✗ ", style="red") + Text(safe(problem)))
-        if interactive and Confirm.ask("Reopen the editor to fix it?", default=True):
-            line = _first_line(check.problems) or line
-            continue
-        raise DeckError(
-            f"the card is not added; your draft is kept at {draft} "
-            f"(`sqlaquiz new --id {card_id}{_deck_flag(target)}` takes it up again)"
-        )
+    try:
+        edited = _edit_until_valid(editor, draft, line, scaffolded, others, card_id, target)
+    except KeyboardInterrupt as exc:
+        exc.saved = f"no card added; your draft is kept at {draft}"  # type: ignore[attr-defined]
+        raise
+    if edited is None:
+        note.unlink(missing_ok=True)
+        console.print("no card added: the scaffold was saved as it was")
+        return 0
 
     now = read_text(target.path, MAX_DECK_BYTES) if target.path.exists() else None
-    if now != original:
+    if _digest(now) != base_digest:
         raise DeckError(
             f"{target.path} changed while you wrote the card: it was left as it is, and your "
             f"draft is kept at {draft}"
@@ -129,6 +118,42 @@ def new(
         + Text(f"added {card_id} to {safe(target.path)}; `sqlaquiz show {card_id}` shows it")
     )
     return 0
+
+
+def _edit_until_valid(
+    editor: list[str],
+    draft: Path,
+    line: int,
+    scaffolded: str | None,
+    others: list[Path],
+    card_id: str,
+    target: Target,
+) -> str | None:
+    """The draft's text once it is valid; None when it was saved as scaffolded (and removed).
+    DeckError, the draft kept, when it is not valid and is not to be reopened."""
+    err = common.err_console()
+    interactive = sys.stdin.isatty()
+    while True:
+        _run_editor(editor, draft, line)
+        edited = read_text(draft, MAX_DECK_BYTES)
+        if edited == scaffolded:
+            draft.unlink()
+            return None
+        check = authoring.check_draft(draft, others)
+        if not check.problems and card_id not in check.ids:
+            gone = Problem(draft, None, f"the card {card_id!r} is not in the draft any more")
+            check = authoring.DraftCheck([gone], check.ids)
+        if not check.problems:
+            return edited
+        for problem in check.problems:
+            err.print(Text("✗ ", style="red") + Text(safe(problem)))
+        if interactive and Confirm.ask("Reopen the editor to fix it?", default=True):
+            line = _first_line(check.problems) or line
+            continue
+        raise DeckError(
+            f"the card is not added; your draft is kept at {draft} "
+            f"(`sqlaquiz new --id {card_id}{_deck_flag(target)}` takes it up again)"
+        )
 
 
 def _first_line(problems: list[Problem]) -> int | None:
@@ -290,17 +315,26 @@ def _line_of(text: str, card_id: str) -> int:
     return 1
 
 
-def _check_same_deck(note: Path, target: Target, card_id: str, draft: Path) -> None:
+def _digest(text: str | None) -> str | None:
+    import hashlib
+
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_same_deck(note: Path, target: Target, card_id: str, draft: Path) -> str | None:
+    """That the kept draft was made for this deck; the digest of the deck it was made from."""
     try:
-        deck = Path(json.loads(note.read_text(encoding="utf-8"))["deck"])
+        kept = json.loads(note.read_text(encoding="utf-8"))
+        deck, base = Path(kept["deck"]), kept["base"]
     except (OSError, ValueError, KeyError, TypeError):
-        deck = None
+        deck, base = None, None
     if deck is None or deck.resolve() != target.path.resolve():
         where = f" for {deck}" if deck is not None else ""
         raise UsageError(
             f"a draft of {card_id!r}{where} is kept at {draft}: finish it with "
             f"`sqlaquiz new --id {card_id}` and that deck, or delete the draft"
         )
+    return base if isinstance(base, str) else None
 
 
 def _trusted_as_is(path: Path) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from quiz.commands import common
 
@@ -29,9 +28,7 @@ def optimize(*, as_json: bool, reset: bool) -> int:
     current = parameters.load(folder)
     with common.existing_store() as store:
         reviews = store.reviews() if store is not None else []
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    result = fit(reviews, tz, current.parameters if current else None)
+    result = fit(reviews, None, current.parameters if current else None)  # local calendar days
     saved = None
     if result.better and result.parameters is not None and result.fitted is not None:
         saved = parameters.save(

@@ -82,8 +82,9 @@ class Fit:
         return in_use is None or self.fitted.beats(in_use)
 
 
-def histories(reviews: Sequence[Review], tz: tzinfo) -> list[tuple[Step, ...]]:
-    """The training items of a review log, oldest last review first (see the module doc)."""
+def histories(reviews: Sequence[Review], tz: tzinfo | None = None) -> list[tuple[Step, ...]]:
+    """The training items of a review log, oldest last review first (see the module doc).
+    Days are calendar days in `tz`; None: the system's local time, daylight saving included."""
     by_card: dict[str, list[Review]] = defaultdict(list)
     for review in reviews:
         by_card[review.card_id].append(review)
@@ -114,7 +115,9 @@ def usable(parameters: Sequence[float]) -> Parameters:
     )
 
 
-def fit(reviews: Sequence[Review], tz: tzinfo, current: Parameters | None = None) -> Fit:
+def fit(
+    reviews: Sequence[Review], tz: tzinfo | None = None, current: Parameters | None = None
+) -> Fit:
     """Fit parameters to `reviews` and score them, the defaults and `current` on the same items.
 
     Raises OptimizerMissing without the extra."""
