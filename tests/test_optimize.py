@@ -155,6 +155,9 @@ def test_reset_goes_back_to_the_defaults(seed_reviews) -> None:  # type: ignore[
     assert done.returncode == 0
     assert "scheduling with FSRS's defaults" in done.stdout
     assert parameters.in_use() is None
+    where = str(parameters.path(Path(os.environ["SQLAQUIZ_HOME"])))
+    again = json.loads(run_cli("optimize", "--reset", "--json").stdout)
+    assert again == {"reset": True, "removed": False, "path": where}
 
 
 def test_a_damaged_parameters_file_is_one_line_and_left_alone(isolated_home: Path) -> None:

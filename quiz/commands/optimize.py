@@ -44,5 +44,5 @@ def optimize(*, as_json: bool, reset: bool) -> int:
     if as_json:
         print(json.dumps(optimize_view.as_json(result, saved, parameters.path(folder))))
     else:
-        common.console().print(optimize_view.report(result, saved, parameters.path(folder)))
+        common.console().print(optimize_view.report(result, saved))
     return 0

@@ -11,20 +11,17 @@ from rich.text import Text
 
 from quiz.review.optimizer import Fit, Score
 from quiz.ui.safe import safe
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
+from quiz.ui.style import plural
 
 
 def _usable(fit: Fit) -> str:
     return (
-        f"{_plural(fit.items, 'review')} on a later day than the card's previous one "
-        f"(of {_plural(fit.reviews, 'review')} in all)"
+        f"{plural(fit.items, 'review')} on a later day than the card's previous one "
+        f"(of {plural(fit.reviews, 'review')} in all)"
     )
 
 
-def report(fit: Fit, saved: Path | None, where: Path) -> RenderableType:
+def report(fit: Fit, saved: Path | None) -> RenderableType:
     """The scores table and one line saying what was kept."""
     if fit.fitted is None:
         missing = fit.needed - fit.items
