@@ -10,11 +10,9 @@ A draft that does not pass is reopened, or kept (with a note of its deck) for th
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +24,14 @@ from quiz.commands import common
 from quiz.deck import authoring
 from quiz.deck.cards import DIFFICULTIES, Library, Problem
 from quiz.errors import DeckError, UsageError
-from quiz.paths import MAX_DECK_BYTES, data_dir, my_decks_dir, read_text, user_deck_paths
+from quiz.paths import (
+    MAX_DECK_BYTES,
+    data_dir,
+    my_decks_dir,
+    read_text,
+    user_deck_paths,
+    write_atomic,
+)
 from quiz.ui.safe import safe
 
 # editors that open a file at a line given as +N
@@ -80,7 +85,7 @@ def new(
             text, line = authoring.with_card(base, card_id, level)
         except authoring.NoCardsList as exc:
             raise DeckError(f"{target.path}: cannot add a card: {exc}") from None
-        _write(draft, text)
+        write_atomic(draft, text)
         note.write_text(
             json.dumps({"deck": str(target.path), "base": base_digest}) + "\n", encoding="utf-8"
         )
@@ -106,7 +111,7 @@ def new(
             f"draft is kept at {draft}"
         )
     target.path.parent.mkdir(parents=True, exist_ok=True)
-    _write(target.path.resolve(), edited)  # through a symbolic link: the file it points to
+    write_atomic(target.path.resolve(), edited)  # through a symbolic link: the file it points to
     draft.unlink()
     note.unlink(missing_ok=True)
     if was_trusted:
@@ -342,23 +347,3 @@ def _trusted_as_is(path: Path) -> bool:
 
     allowance = trust.allowances().get(path.resolve())
     return allowance is not None and allowance.sha256 == trust.digest(path)
-
-
-def _write(path: Path, text: str) -> None:
-    """Whole or not at all, through a temporary file beside it; a file that exists keeps its
-    permissions, a new one gets the usual ones (0666 less the umask)."""
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

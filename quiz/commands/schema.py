@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from quiz.commands import common
@@ -19,18 +17,13 @@ def schema_text() -> str:
 
 
 def write_schema(path: Path) -> Path:
-    """Write the schema to `path` whole (through a temporary file beside it); its absolute path."""
+    """Write the schema to `path` whole; its absolute path."""
+    from quiz.paths import write_atomic
+
     path = path.expanduser().absolute()
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+        write_atomic(path, schema_text())
     except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(schema_text())
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return path
 

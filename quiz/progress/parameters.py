@@ -7,18 +7,15 @@ silently, so a hand edit gone wrong is not lost.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from quiz.errors import QuizError
-from quiz.paths import read_file
+from quiz.paths import read_file, write_atomic
 
 FILE_NAME = "fsrs-parameters.json"
 FORMAT = 1
@@ -93,16 +90,7 @@ def load(folder: Path) -> Fitted | None:
 def save(folder: Path, fitted: Fitted) -> Path:
     """Write the parameters file whole or not at all; returns its path."""
     where = path(folder)
-    fd, temp = tempfile.mkstemp(dir=folder, prefix=".fsrs-parameters-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(fitted.to_dict(), out, indent=2)
-            out.write("\n")
-        os.replace(temp, where)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    write_atomic(where, json.dumps(fitted.to_dict(), indent=2) + "\n")
     return where
 
 
