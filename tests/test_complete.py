@@ -216,3 +216,35 @@ def test_a_real_bash_with_the_script_sqlaquiz_prints(isolated_home: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["relationships", "rel-lazy-loop-n-plus-one"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("bash") is None, reason="no bash")
+def test_tab_in_an_interactive_bash(isolated_home: Path) -> None:
+    import pexpect
+
+    command = sqlaquiz_command()
+    if len(command) != 1:
+        pytest.skip("the console script is not installed")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(command[0]).parent}{os.pathsep}{os.environ['PATH']}",
+        "SQLAQUIZ_HOME": str(isolated_home),
+        "TERM": "dumb",
+        "PS1": "$ ",
+    }
+    shell = pexpect.spawn("bash", ["--norc", "--noprofile"], env=env, encoding="utf-8", timeout=30)
+    shell.logfile_read = sys.stdout
+    shell.expect_exact("$ ")
+    shell.sendline('eval "$(_SQLAQUIZ_COMPLETE=source_bash sqlaquiz)"')
+    shell.expect_exact("$ ")
+    shell.send("sqlaquiz run rel-lazy-l\t")
+    shell.expect_exact("sqlaquiz run rel-lazy-loop-n-plus-one ")
+    shell.sendcontrol("c")
+    shell.expect_exact("$ ")
+    shell.send("sqlaquiz list --difficulty h\t")
+    shell.expect_exact("sqlaquiz list --difficulty hard ")
+    shell.sendcontrol("c")
+    shell.expect_exact("$ ")
+    shell.sendline("exit")
+    shell.expect(pexpect.EOF)
