@@ -50,6 +50,8 @@ COMMANDS = [
     "schema",
     "new",
     "trust",
+    "suspend",
+    "unsuspend",
     "config",
 ]
 

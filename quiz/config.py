@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ MAX_CONFIG_BYTES = 2**20
 class Kind:
     """How a key's value is checked, read from text (the environment, `config set`) and shown."""
 
-    allowed: str  # what is allowed, in words, for the one-line error
+    allowed: str  # what is allowed, as the end of the one-line error: "use ..."
     check: Callable[[Any], Any]  # a TOML value -> the setting's value; ValueError when not allowed
     from_text: Callable[[list[str]], Any]  # words typed by the user -> a TOML value
     show: Callable[[Any], str] = str
@@ -59,7 +59,7 @@ def _whole(low: int, high: int) -> Kind:
         text = " ".join(words).strip()
         return int(text) if re.fullmatch(r"-?[0-9]+", text) else text
 
-    return Kind(f"a whole number from {low} to {high}", check, from_text)
+    return Kind(f"use a whole number from {low} to {high}", check, from_text)
 
 
 def _number(low: float, high: float, unit: str = "") -> Kind:
@@ -76,7 +76,7 @@ def _number(low: float, high: float, unit: str = "") -> Kind:
             return text
 
     return Kind(
-        f"a number{unit} from {low:g} to {high:g}",
+        f"use a number{unit} from {low:g} to {high:g}",
         check,
         from_text,
         show=lambda value: f"{value:g}",
@@ -90,7 +90,7 @@ def _choice(*options: str) -> Kind:
             raise ValueError
         return value.strip().lower()
 
-    return Kind(" or ".join(options), check, lambda words: " ".join(words).strip())
+    return Kind(f"use one of {', '.join(options)}", check, lambda words: " ".join(words).strip())
 
 
 def _text(allowed: str) -> Kind:
@@ -140,7 +140,7 @@ def _steps() -> Kind:
         return [part for word in words for part in re.split(r"[\s,]+", word) if part]
 
     return Kind(
-        f'a list of at most {MAX_STEPS} steps from 1s to 30d, e.g. ["1m", "10m"]'
+        f'use a list of at most {MAX_STEPS} steps from 1s to 30d, e.g. ["1m", "10m"]'
         " (s, m, h or d; [] for none)",
         check,
         from_text,
@@ -216,7 +216,7 @@ KEYS: dict[str, Key] = {
         ),
         Key(
             "editor",
-            _text('a command, e.g. "code --wait" (empty: $VISUAL, $EDITOR, else vi)'),
+            _text('use a command on one line, e.g. "code --wait"'),
             "SQLAQUIZ_EDITOR",
             "The editor `e` and `run --edit` open (after it: $VISUAL, $EDITOR, vi).",
         ),
@@ -382,7 +382,7 @@ def load(env: Mapping[str, str] | None = None, path: Path | None = None) -> Sett
         words = env.get(key.env)
         if words is not None and words.strip():
             raw = key.kind.from_text([words])
-            values[key.name] = _checked(key, raw, f"{key.env}={words!r} ({key.name})")
+            values[key.name] = _checked(key, raw, f"{key.env}={words!r}")
             sources[key.name] = Source("env", key.env)
     if "editor" not in values or not values["editor"]:
         for name in EDITOR_FALLBACKS:
@@ -397,7 +397,7 @@ def _checked(key: Key, raw: Any, what: str) -> Any:
     try:
         return key.kind.check(raw)
     except ValueError:
-        raise ConfigError(f"{what}: must be {key.kind.allowed}") from None
+        raise ConfigError(f"{what}: {key.kind.allowed}") from None
 
 
 def _read(path: Path) -> str | None:
@@ -484,7 +484,7 @@ def parse_value(key: str, words: list[str]) -> Any:
         return spec.kind.check(raw)
     except ValueError:
         typed = " ".join(words)
-        raise ConfigError(f"{key} {typed!r}: must be {spec.kind.allowed}") from None
+        raise ConfigError(f"{key} {typed!r}: {spec.kind.allowed}") from None
 
 
 def set_value(path: Path, key: str, value: Any) -> str:
@@ -574,6 +574,9 @@ def _write(path: Path, text: str, key: str, value: Any) -> None:
         raise ConfigError(f"{path}: cannot change {key} here without disturbing the file")
     import tempfile
 
+    # a config file kept elsewhere and linked here (a dotfiles folder) stays a link: the file it
+    # points to is the one rewritten
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o777 if path.exists() else None
@@ -589,7 +592,3 @@ def _write(path: Path, text: str, key: str, value: Any) -> None:
             raise
     except OSError as exc:
         raise ConfigError(f"cannot write the config file {path}: {_reason(exc)}") from None
-
-
-def setting_names() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name in KEYS]

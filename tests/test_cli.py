@@ -31,6 +31,8 @@ EXPECTED_COMMANDS = [
     "schema",
     "new",
     "trust",
+    "suspend",
+    "unsuspend",
     "config",
 ]
 

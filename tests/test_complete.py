@@ -151,6 +151,10 @@ def test_bash_protocol(isolated_home: Path, deck_file) -> None:  # type: ignore[
     assert bash("sqlaquiz validate --card rel-lazy-l", 3, isolated_home) == [
         "rel-lazy-loop-n-plus-one"
     ]
+    assert bash("sqlaquiz suspend sess-autoflush-v", 2, isolated_home) == [
+        "sess-autoflush-visibility"
+    ]
+    assert bash("sqlaquiz unsuspend --topic rel", 3, isolated_home) == ["relationships"]
     deck = deck_file(USER_DECK)
     assert bash(f"sqlaquiz run --deck {deck} mine-", 4, isolated_home) == [
         "mine-first-card",

@@ -73,18 +73,18 @@ def test_the_editor_setting_comes_before_visual_and_editor(isolated_home: Path) 
     [
         (
             "timeout = 5\nretention = 2\n",
-            "{path}, line 2: retention = 2: must be a number from 0.7 to 0.99",
+            "{path}, line 2: retention = 2: use a number from 0.7 to 0.99",
         ),
         ("tmeout = 1\n", "{path}, line 1: no setting called 'tmeout' — did you mean timeout?"),
         ("timeout = [1\n", "{path}: not valid TOML: Unclosed array (at end of document)"),
         (
             'learning_steps = ["1m", "soon"]\n',
-            '{path}, line 1: learning_steps = ["1m", "soon"]: must be a list of at most 10'
+            '{path}, line 1: learning_steps = ["1m", "soon"]: use a list of at most 10'
             ' steps from 1s to 30d, e.g. ["1m", "10m"] (s, m, h or d; [] for none)',
         ),
-        ('leech_action = "delete"\n', '{path}, line 1: leech_action = "delete": must be keep'),
-        ("new_per_day = 2.5\n", "{path}, line 1: new_per_day = 2.5: must be a whole number"),
-        ("db = 1979-05-27\n", "{path}, line 1: db = 1979-05-27: must be sqlite or postgresql"),
+        ('leech_action = "delete"\n', '{path}, line 1: leech_action = "delete": use one of keep'),
+        ("new_per_day = 2.5\n", "{path}, line 1: new_per_day = 2.5: use a whole number"),
+        ("db = 1979-05-27\n", "{path}, line 1: db = 1979-05-27: use one of sqlite, postgresql"),
         ("[start]\nnew = 1\n", "{path}: [start]: the config file has no tables, only keys"),
     ],
 )
@@ -106,8 +106,7 @@ def test_a_bad_environment_value_names_the_variable(isolated_home: Path) -> None
     result = invoke("config", env={"SQLAQUIZ_LEECH_THRESHOLD": "many"})
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: SQLAQUIZ_LEECH_THRESHOLD='many' (leech_threshold): must be a whole number"
-        " from 1 to 999\n"
+        "error: SQLAQUIZ_LEECH_THRESHOLD='many': use a whole number from 1 to 999\n"
     )
 
 
@@ -153,6 +152,7 @@ def test_set_then_get_then_unset_through_the_cli(isolated_home: Path) -> None:
         "value": 3,
         "source": {"kind": "file", "where": str(isolated_home / "config.toml"), "line": 1},
         "env": "SQLAQUIZ_NEW_PER_DAY",
+        "help": "New cards a day.",
     }
     unset = invoke("config", "--unset", "new_per_day")
     assert unset.stdout == (
@@ -172,7 +172,7 @@ def test_a_bad_value_is_refused_and_the_file_is_left_alone(isolated_home: Path) 
     path = write(isolated_home, "# mine\nretention = 0.8\n")
     result = invoke("config", "retention", "5")
     assert result.exit_code == 2
-    assert result.stderr == "error: retention '5': must be a number from 0.7 to 0.99\n"
+    assert result.stderr == "error: retention '5': use a number from 0.7 to 0.99\n"
     unknown = invoke("config", "retension", "0.9")
     assert unknown.stderr == "error: no setting called 'retension' — did you mean retention?\n"
     assert path.read_text() == "# mine\nretention = 0.8\n"
@@ -189,6 +189,17 @@ def test_set_fixes_a_bad_value_but_refuses_to_touch_a_file_that_is_not_toml(
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {path}: not valid TOML")
     assert path.read_text() == "retention = [\n"
+
+
+def test_a_linked_config_file_stays_a_link(isolated_home: Path, tmp_path: Path) -> None:
+    dotfiles = tmp_path / "dotfiles" / "sqlaquiz.toml"
+    dotfiles.parent.mkdir()
+    dotfiles.write_text("# kept in git\ntimeout = 3\n")
+    isolated_home.mkdir(parents=True)
+    (isolated_home / "config.toml").symlink_to(dotfiles)
+    assert invoke("config", "timeout", "4").exit_code == 0
+    assert (isolated_home / "config.toml").is_symlink()
+    assert dotfiles.read_text() == "# kept in git\ntimeout = 4\n"
 
 
 def test_a_new_key_goes_above_the_first_table(tmp_path: Path) -> None:

@@ -53,6 +53,7 @@ def _entry(settings: config.Settings, key: str) -> dict[str, object]:
         "value": settings.as_toml(key),
         "source": settings.source(key).to_json(),
         "env": config.KEYS[key].env,
+        "help": config.KEYS[key].help,
     }
 
 
