@@ -753,7 +753,12 @@ def unsuspend(
 @app.command("config")
 def config_(
     key: Annotated[
-        str | None, typer.Argument(metavar="KEY", help="A setting (all of them when omitted).")
+        str | None,
+        typer.Argument(
+            metavar="KEY",
+            help="A setting (all of them when omitted).",
+            autocompletion=complete.settings,
+        ),
     ] = None,
     value: Annotated[
         list[str] | None,

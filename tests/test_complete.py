@@ -155,6 +155,7 @@ def test_bash_protocol(isolated_home: Path, deck_file) -> None:  # type: ignore[
         "sess-autoflush-visibility"
     ]
     assert bash("sqlaquiz unsuspend --topic rel", 3, isolated_home) == ["relationships"]
+    assert bash("sqlaquiz config lee", 2, isolated_home) == ["leech_threshold", "leech_action"]
     deck = deck_file(USER_DECK)
     assert bash(f"sqlaquiz run --deck {deck} mine-", 4, isolated_home) == [
         "mine-first-card",

@@ -144,3 +144,10 @@ def databases(ctx: Any, incomplete: str) -> list[str]:
     if getattr(getattr(ctx, "command", None), "name", None) == "run":
         offered.append("both")
     return _matching(offered, incomplete)
+
+
+def settings(incomplete: str) -> list[str]:
+    """The config file's keys (`sqlaquiz config KEY`)."""
+    from quiz.config import KEYS
+
+    return _matching(list(KEYS), incomplete)
