@@ -354,7 +354,7 @@ def test_new_without_an_editor_or_a_terminal_says_so(isolated_home: Path) -> Non
     done = sqlaquiz("new", "--topic", "sessions", "-d", "easy", "--id", "x-1", home=isolated_home)
     assert done.returncode == 2
     assert done.stderr == (
-        "error: no terminal to edit in: set $EDITOR (or `sqlaquiz config editor`)\n"
+        "error: no terminal to edit in: set $EDITOR (or `sqlaquiz config editor COMMAND`)\n"
     )
 
 
@@ -468,3 +468,29 @@ def test_ctrl_c_in_the_editor_keeps_the_draft(isolated_home: Path, tmp_path: Pat
         (child.before or "").split()
     )
     assert "- id: mine-cut" in draft.read_text()
+
+
+def test_a_deck_that_cannot_be_written_keeps_the_draft(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from quiz.commands import new as command
+    from quiz.errors import DeckError
+
+    deck = tmp_path / "mine.yaml"
+    deck.write_text(DECK)
+    monkeypatch.setenv("EDITOR", editor(tmp_path, FILL))
+
+    def refuse(path: Path, text: str) -> None:
+        if path == deck.resolve():
+            raise PermissionError(13, "Permission denied")
+        Path(path).write_text(text)
+
+    monkeypatch.setattr(command, "write_atomic", refuse)
+    with pytest.raises(DeckError) as raised:
+        command.new(topic=None, difficulty="easy", card_id="mine-locked", deck=deck)
+    draft = isolated_home / "drafts" / "mine-locked.yaml"
+    assert str(raised.value) == (
+        f"cannot write {deck}: Permission denied; your draft is kept at {draft}"
+    )
+    assert deck.read_text() == DECK
+    assert "What does flush() send?" in draft.read_text()

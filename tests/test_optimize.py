@@ -244,3 +244,24 @@ def test_list_shows_recall_as_the_fitted_parameters_predict_it(seed_reviews) -> 
     fitted = scheduler.make_scheduler(fuzz=False, parameters=kept)
     assert after == round(scheduler.retrievability(fitted, state.fsrs, at), 4)
     assert before == round(scheduler.retrievability(scheduler.make_scheduler(), state.fsrs, at), 4)
+
+
+def test_a_parameters_file_that_cannot_be_written_is_one_line(
+    seed_reviews,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from quiz.commands.optimize import optimize
+
+    seed_reviews(*forgetful_learner(60))
+
+    def refuse(path: Path, text: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(parameters, "write_atomic", refuse)
+    with pytest.raises(parameters.ParametersError) as raised:
+        optimize(as_json=False, reset=False)
+    where = parameters.path(Path(os.environ["SQLAQUIZ_HOME"]))
+    assert str(raised.value) == (
+        f"{where}: cannot be written (No space left on device); nothing was changed"
+    )
+    assert parameters.in_use() is None

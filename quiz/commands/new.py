@@ -110,8 +110,13 @@ def new(
             f"{target.path} changed while you wrote the card: it was left as it is, and your "
             f"draft is kept at {draft}"
         )
-    target.path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(target.path.resolve(), edited)  # through a symbolic link: the file it points to
+    try:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target.path.resolve(), edited)  # through a link: the file it points to
+    except OSError as exc:
+        raise DeckError(
+            f"cannot write {target.path}: {exc.strerror or exc}; your draft is kept at {draft}"
+        ) from None
     draft.unlink()
     note.unlink(missing_ok=True)
     if was_trusted:
@@ -282,7 +287,9 @@ def _editor(interactive: bool) -> list[str]:
     command = config.load().editor
     if not command:
         if not interactive:
-            raise UsageError("no terminal to edit in: set $EDITOR (or `sqlaquiz config editor`)")
+            raise UsageError(
+                "no terminal to edit in: set $EDITOR (or `sqlaquiz config editor COMMAND`)"
+            )
         command = "vi"
     words = shlex.split(command)
     if not words:

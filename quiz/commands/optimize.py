@@ -31,7 +31,7 @@ def optimize(*, as_json: bool, reset: bool) -> int:
     result = fit(reviews, None, current.parameters if current else None)  # local calendar days
     saved = None
     if result.better and result.parameters is not None and result.fitted is not None:
-        saved = parameters.save(
+        saved = parameters.save_or_say(
             folder,
             parameters.Fitted(
                 parameters=result.parameters,

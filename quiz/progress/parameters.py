@@ -94,6 +94,16 @@ def save(folder: Path, fitted: Fitted) -> Path:
     return where
 
 
+def save_or_say(folder: Path, fitted: Fitted) -> Path:
+    """`save`, or ParametersError (one line) when the file cannot be written."""
+    try:
+        return save(folder, fitted)
+    except OSError as exc:
+        raise ParametersError(
+            f"{path(folder)}: cannot be written ({exc.strerror or exc}); nothing was changed"
+        ) from None
+
+
 def in_use() -> tuple[float, ...] | None:
     """The parameters the scheduler should use: the fitted ones in the data directory, else
     None (FSRS's defaults)."""
