@@ -253,3 +253,37 @@ def test_tab_in_an_interactive_bash(isolated_home: Path) -> None:
     shell.expect_exact("$ ")
     shell.sendline("exit")
     shell.expect(pexpect.EOF)
+
+
+HOSTILE = """\
+topic:
+  slug: odd
+  name: "Odd $(touch pwned) `x`"
+cards:
+  - id: odd-card
+    difficulty: easy
+    tags: ["$(touch pwned)", "a;b", "o'k", "back\\\\slash", "fine-tag", "a b"]
+    question: Q?
+    answer: A.
+"""
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_no_completion_a_shell_would_read_as_code(
+    deck_file, monkeypatch: pytest.MonkeyPatch, cached: bool
+) -> None:  # type: ignore[no-untyped-def]
+    from quiz.deck import cache
+
+    deck = deck_file(HOSTILE)
+    if not cached:
+        monkeypatch.setattr(cache, "cached_library", lambda extra: None)
+    line = on_line(deck=[deck])
+    monkeypatch.setenv(complete.COMPLETE_VAR, "complete_zsh")
+    assert complete.tags(line, "") == [
+        t for t in complete.tags(on_line(), "") if t != "fine-tag"
+    ] + ["a;b", "fine-tag", "a b"]
+    assert complete.topics(line, "O") == []
+    assert complete.topics(line, "od") == ["odd"]
+    monkeypatch.setenv(complete.COMPLETE_VAR, "complete_bash")
+    assert [t for t in complete.tags(line, "") if t in ("a;b", "a b", "fine-tag")] == ["fine-tag"]
+    assert complete.card_ids(line, "odd") == ["odd-card"]

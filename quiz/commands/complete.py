@@ -12,6 +12,7 @@ than printing an error into the shell.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,20 @@ def _decks(ctx: Any) -> list[Path]:
     return given
 
 
+# What a shell may be handed. Bash inserts a completion into the command line as it is, so it
+# gets only words that mean nothing to the shell; zsh evaluates the list Typer prints (quoting
+# it), fish takes one value a line: no control characters, quotes, backslashes, $ or `. A deck
+# is text from anywhere: its tags and topic names may hold anything their length allows.
+_BASH_WORD = re.compile(r"[\w.+/:=@%^,-]+")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f'\"\\$`]")
+
+
 def _matching(candidates: list[str], incomplete: str) -> list[str]:
-    return [c for c in candidates if c.startswith(incomplete)]
+    if os.environ.get(COMPLETE_VAR, "") == "complete_bash":
+        safe = [c for c in candidates if _BASH_WORD.fullmatch(c)]
+    else:
+        safe = [c for c in candidates if c and not _UNSAFE.search(c)]
+    return [c for c in safe if c.startswith(incomplete)]
 
 
 def _safe(compute: Any) -> list[str]:
@@ -111,16 +124,12 @@ def card_ids(ctx: Any, incomplete: str) -> list[str]:
 def topics(ctx: Any, incomplete: str) -> list[str]:
     """Topic slugs and topic names starting with what is typed (as typed: Typer keeps only
     the completions that start with it). Bash inserts a completion as it is, unquoted, so it
-    is offered no name with a space in it."""
+    is offered no name with a space (or anything else the shell would read) in it."""
 
     def compute() -> list[str]:
         found = names(_decks(ctx)).topics
         offered = _matching(list(found), incomplete)
-        spaces_ok = os.environ.get(COMPLETE_VAR, "") != "complete_bash"
-        for name in found.values():
-            fits = spaces_ok or not any(ch.isspace() for ch in name)
-            if fits and name.startswith(incomplete) and name not in offered:
-                offered.append(name)
+        offered += [n for n in _matching(list(found.values()), incomplete) if n not in offered]
         return offered
 
     return _safe(compute)
