@@ -407,7 +407,8 @@ def _read(path: Path) -> str | None:
     if path_problem(path) == "no such file or folder":
         return None
     try:
-        return read_text(path, MAX_CONFIG_BYTES)
+        # a byte-order mark (some Windows editors write one) is not TOML: it is dropped
+        return read_text(path, MAX_CONFIG_BYTES).removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except OSError as exc:
@@ -493,16 +494,17 @@ def set_value(path: Path, key: str, value: Any) -> str:
     line written."""
     line = f"{key} = {_toml_literal(KEYS[key].kind.to_toml(value))}"
     text = _read(path) or ""
+    eol = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends (Windows editors)
     lines = text.splitlines(keepends=True)
     found = _extent(lines, key) if text else None
     if found is None:
         at = _first_table(lines)
         if at > 0 and not lines[at - 1].endswith("\n"):
-            lines[at - 1] += "\n"
-        lines[at:at] = [line + "\n"]
+            lines[at - 1] += eol
+        lines[at:at] = [line + eol]
     else:
         start, end, comment = found
-        newline = "\n" if lines[end - 1].endswith("\n") or end < len(lines) else ""
+        newline = eol if lines[end - 1].endswith("\n") or end < len(lines) else ""
         lines[start:end] = [line + (f"  {comment}" if comment else "") + newline]
     _write(path, "".join(lines), key, value)
     return line

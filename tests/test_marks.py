@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from quiz.cli import app
 from quiz.progress.store import ReviewInput
 from quiz.review.scheduler import Rating
+from tests.test_session import _Keys
 
 DECK = str(Path(__file__).parent / "data" / "practice.yaml")
 NOW = "2026-03-02T09:00:00+00:00"
@@ -153,8 +154,8 @@ def test_a_kept_leech_stays_in_reviews(isolated_home: Path, learnt: None) -> Non
     configure(isolated_home, "leech_threshold = 1\n")
     session = start(input="\n1\nq\n", now=LATER)
     assert (
-        "leech: p-plain forgotten 1 time — rewrite it in your own words, or suspend it"
-        in session.stdout
+        "leech: p-plain forgotten 1 time — kept in your reviews (sqlaquiz suspend p-plain sets it"
+        " aside)" in session.stdout
     )
     row = rows(now=LATER)["p-plain"]
     assert (row["leech"], row["suspended"]) == (True, False)
@@ -219,22 +220,6 @@ def test_a_mark_that_says_nothing_is_refused(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ session limits
 
 
-class _Keys:
-    """Answers from a list; each answer takes the user `pace`."""
-
-    def __init__(self, answers: list[str], clock: list[datetime], pace: timedelta) -> None:
-        self.answers, self.clock, self.pace = answers, clock, pace
-
-    def key(self, prompt: str, allowed: str) -> str:
-        return self.line(prompt)
-
-    def line(self, prompt: str) -> str:
-        if not self.answers:
-            raise EOFError
-        self.clock[0] += self.pace
-        return self.answers.pop(0)
-
-
 def test_minutes_ends_the_session_after_the_card_in_progress(isolated_home: Path) -> None:
     from rich.console import Console
 
@@ -247,13 +232,13 @@ def test_minutes_ends_the_session_after_the_card_in_progress(isolated_home: Path
     isolated_home.mkdir(parents=True, exist_ok=True)
     store = Store.open(isolated_home / "p.sqlite3")
     out = io.StringIO()
-    # each answer takes 40 s: p-plain ends at 1:20, p-count (predict 2, then Good) at 2:00
+    # each answer takes 25 s: p-plain ends at 0:50, p-count (predict 2, then Good) at 1:40
     answers = ["", "3", "2", "3", "y", "3"]
     session = ReviewSession(
         cards,
         store,
         Console(file=out, width=120),
-        _Keys(answers, now, timedelta(seconds=40)),
+        _Keys(answers, now),
         SessionOptions(fuzz=False, minutes=1.5),
         clock=lambda: now[0],
     )
@@ -268,3 +253,14 @@ def test_minutes_is_an_option_of_start() -> None:
     result = start("--minutes", "0", input="")
     assert result.exit_code == 2
     assert "--minutes" in result.stderr
+
+
+def test_a_suspended_card_is_not_due_in_any_view(learnt: None) -> None:
+    assert invoke("suspend", "p-plain", "--deck", DECK).exit_code == 0
+    due = invoke("list", "--due", "--json", "--deck", DECK, "--topic", "practice", now=LATER)
+    assert [r["id"] for r in json.loads(due.stdout)] == ["p-count", "p-raise"]
+    stats = json.loads(invoke("stats", "--json", "--deck", DECK, now=LATER).stdout)
+    assert stats["due_today"] == 2
+    topics = json.loads(invoke("topics", "--json", "--deck", DECK, now=LATER).stdout)
+    (practice,) = [t for t in topics if t["topic"] == "practice"]
+    assert practice["due"] == 2

@@ -44,7 +44,7 @@ def list_cards(
         cards, states, marks=marks, leech_threshold=_leech_threshold(), parameters=in_use()
     )
     if due:
-        rows = [r for r in rows if r.is_due]
+        rows = [r for r in rows if r.is_due and not r.held]
     if held:
         rows = [r for r in rows if r.suspended or r.buried_until is not None]
     if leeches:
@@ -94,7 +94,8 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
     loaded = common.library(decks)
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
-    summary = stats.topic_summary(loaded, states, parameters=in_use())
+        marks = store.marks() if store is not None else {}
+    summary = stats.topic_summary(loaded, states, marks=marks, parameters=in_use())
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:

@@ -38,6 +38,11 @@ class CardRow:
     buried_until: datetime | None = None  # while the card is buried
     leech: bool = False  # lapsed at least the leech threshold's times
 
+    @property
+    def held(self) -> bool:
+        """Out of reviews: suspended, or buried now."""
+        return self.suspended or self.buried_until is not None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.card.id,
@@ -116,7 +121,7 @@ class Bucket:
             self.review += 1
         else:
             self.learning += 1
-        self.due += row.is_due
+        self.due += row.is_due and not row.held
         if row.state != "new":  # a card in its (re)learning steps counts as not known yet
             self.retrievabilities.append(row.retrievability or 0.0)
 
@@ -157,9 +162,10 @@ def topic_summary(
     library: Library,
     states: States,
     now: datetime | None = None,
+    marks: Marks | None = None,
     parameters: Sequence[float] | None = None,
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, states, now, parameters=parameters)
+    rows = card_rows(library.cards, states, now, marks, parameters=parameters)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
@@ -262,8 +268,11 @@ def stats(
     )
 
     in_decks = {c.id for c in library.cards}
+    suspended = {cid for cid, m in marks.items() if m.suspended}
     due_days = Counter(
-        max(today, _local_day(s.due)) for cid, s in states.items() if cid in in_decks
+        max(today, _local_day(s.due))
+        for cid, s in states.items()
+        if cid in in_decks and cid not in suspended
     )
     forecast = [
         (today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0)) for i in range(14)

@@ -19,7 +19,7 @@ def leech(card_id: str, lapses: int, suspended: bool) -> Text:
     if suspended:
         said += f" — suspended (sqlaquiz unsuspend {card_id})"
     else:
-        said += " — rewrite it in your own words, or suspend it"
+        said += f" — kept in your reviews (sqlaquiz suspend {card_id} sets it aside)"
     text.append(safe(said))
     return text
 

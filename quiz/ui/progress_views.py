@@ -209,7 +209,7 @@ def stats_report(s: Stats) -> Group:
     ]
     if s.leeches or s.suspended or s.buried:
         facts.add_row(
-            "held back",
+            "cards",
             f"{len(s.leeches)} leech{'' if len(s.leeches) == 1 else 'es'}"
             f" · {s.suspended} suspended · {s.buried} buried",
         )
