@@ -28,6 +28,11 @@ def editor_command() -> tuple[str, list[str]]:
     source = settings.source("editor")
     said = f"${source.where}" if source.kind == "env" else f"the editor setting ({source})"
     if editor is None:
+        for variable in ("VISUAL", "EDITOR"):  # set, but to nothing: a mistake worth a line
+            if variable in os.environ and not os.environ[variable].strip():
+                raise UsageError(
+                    f"${variable} is empty: set it to an editor command, e.g. {variable}=nano"
+                )
         if not sys.stdin.isatty():
             # vi without a terminal would wait for ever
             raise UsageError("no terminal to edit in: set $EDITOR to edit without one")
@@ -144,12 +149,15 @@ def edit_and_run(
     edited_filename: str,
     start: str | None = None,
     on_edited: Callable[[str], object] | None = None,
+    script: str | None = None,
 ) -> EditedRun:
     """Open `start` (an earlier edit; default `source`) in the editor as `name`.py, hand what
     was saved to `on_edited`, then run the original and the user's version with the same
-    runner. UsageError when no editor can run."""
+    runner (`script`: both run as that script would, see Runner.request_for). UsageError when
+    no editor can run."""
     edited = edit_in_editor(start if start is not None else source, name)
     if on_edited is not None:
         on_edited(edited)
-    original = runner.run(source, filename=filename)
-    return EditedRun(source, edited, original, runner.run(edited, filename=edited_filename))
+    original = runner.run(source, filename=filename, script=script)
+    mine = runner.run(edited, filename=edited_filename, script=script)
+    return EditedRun(source, edited, original, mine)
