@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,6 +31,7 @@ from quiz.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from quiz.progress.records import (
     CardProgress,
     Imported,
+    Interview,
     LoggedReview,
     Progress,
     Review,
@@ -38,8 +40,10 @@ from quiz.progress.records import (
 )
 from quiz.progress.schema import (
     CardStateRow,
+    InterviewRow,
     ReviewRow,
     card_record,
+    interview_record,
     review_record,
     state_before,
 )
@@ -299,7 +303,22 @@ class Store:
             skip_unreadable=True,
         )
         cards.sort(key=lambda c: c.card_id)
-        return Progress(tuple(cards), tuple(log), bad_cards + bad_reviews)
+        interviews, bad_interviews = self._records(
+            InterviewRow.__table__,
+            interview_record,
+            order=self._INTERVIEW_ORDER,
+            skip_unreadable=True,
+        )
+        unreadable = bad_cards + bad_reviews + bad_interviews
+        return Progress(tuple(cards), tuple(log), unreadable, tuple(interviews))
+
+    _INTERVIEW_ORDER = (InterviewRow.started_at, InterviewRow.id)
+
+    def interviews(self) -> list[Interview]:
+        """Every mock interview kept, oldest first."""
+        table = InterviewRow.__table__
+        interviews, _ = self._records(table, interview_record, order=self._INTERVIEW_ORDER)
+        return interviews
 
     def _before(self, row: Any) -> CardProgress | None:
         # sqlaquiz 0.1.0 imported any JSON object here; one it cannot read is an error, not a crash
@@ -351,6 +370,43 @@ class Store:
         self.check_file()  # deleted or replaced while it was written: the grade is not there
         return log_id, after
 
+    def record_interview(self, interview: Interview) -> int:
+        """Keep one mock interview; returns its id. Two started in the same microsecond (a
+        frozen clock) are kept apart by a microsecond, as grades are."""
+        self.check_file()
+        with self._session(write=True) as s, s.begin():
+            at = interview.started_at
+            taken = set(
+                s.scalars(select(InterviewRow.started_at).where(InterviewRow.started_at >= at))
+            )
+            while at in taken:
+                at += timedelta(microseconds=1)
+            row = InterviewRow.of(interview)
+            row.started_at = at
+            s.add(row)
+            s.flush()
+            interview_id = row.id
+        self.check_file()
+        return interview_id
+
+    def bring_forward(self, card_ids: Iterable[str], now: datetime) -> list[str]:
+        """Make the given cards due at `now` (those with a schedule that is later); a card
+        never graded is left alone: it is new, and comes with the new cards. Returns the ids
+        of the cards moved. Their FSRS memory (stability, difficulty) is unchanged: only when
+        they come back moves, and the next grade schedules them as usual."""
+        self.check_file()
+        moved = []
+        with self._session(write=True) as s, s.begin():
+            for card_id in dict.fromkeys(card_ids):
+                row = s.get(CardStateRow, card_id)
+                if row is None or row.due <= now:
+                    continue
+                card = card_record(row)
+                fsrs = FsrsCard.from_dict({**card.fsrs.to_dict(), "due": now.isoformat()})
+                row.set(replace(card, fsrs=fsrs, due=now))
+                moved.append(card_id)
+        return moved
+
     def undo(self, review_id: int) -> str | None:
         """Take back one review: delete its log and restore the card's previous state.
         Returns the card's id (None when there is no such review)."""
@@ -370,7 +426,8 @@ class Store:
             return log.card_id
 
     def reset(self, card_id: str | None = None) -> int:
-        """Forget progress (one card or all); returns the number of review logs removed."""
+        """Forget progress (one card or all: then the interviews too); returns the number of
+        review logs removed."""
         self.check_file()
         with self._session(write=True) as s, s.begin():
             logs = delete(ReviewRow)
@@ -380,14 +437,23 @@ class Store:
                 states = states.where(CardStateRow.card_id == card_id)
             removed = s.execute(logs).rowcount  # type: ignore[attr-defined]
             s.execute(states)
+            if card_id is None:
+                s.execute(delete(InterviewRow))
             return int(removed or 0)
 
     def import_progress(self, progress: Progress) -> Imported:
         """Add what is not here yet, all or nothing: reviews by (card, time), and card states
         where the imported one was reviewed later than ours."""
-        cards = reviews = skipped = 0
+        cards = reviews = skipped = interviews = 0
         self.check_file()
         with self._session(write=True) as s, s.begin():
+            kept = set(s.scalars(select(InterviewRow.started_at)))
+            for interview in progress.interviews:
+                if interview.started_at in kept:
+                    continue
+                kept.add(interview.started_at)
+                s.add(InterviewRow.of(interview))
+                interviews += 1
             pairs = s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
             here = {(card_id, at) for card_id, at in pairs}
             for logged in progress.reviews:
@@ -407,7 +473,7 @@ class Store:
                     s.add(row)
                 row.set(card)
                 cards += 1
-        return Imported(cards, reviews, skipped)
+        return Imported(cards, reviews, skipped, interviews)
 
 
 def _reason(exc: Exception) -> str:

@@ -22,12 +22,14 @@ from quiz import __version__
 from quiz.clock import EARLIEST, LATEST, in_range, utc
 from quiz.errors import TransferError
 from quiz.paths import MAX_IMPORT_BYTES, read_text
-from quiz.progress.records import CardProgress, LoggedReview, Progress, Review
+from quiz.progress.records import CardProgress, Interview, LoggedReview, Progress, Review
 from quiz.progress.schema import snapshot
 from quiz.progress.store import Store
 
 FORMAT = "sqlaquiz-progress"
-FORMAT_VERSION = 1
+# 2 (schema 3): key-point coverage on reviews, and the mock interviews. Version 1 still reads.
+FORMAT_VERSION = 2
+READS = (1, 2)
 
 MAX_DEPTH = 8  # the format nests four levels deep
 MAX_STRING = 100_000  # characters in any one text (a typed answer is the longest)
@@ -65,6 +67,24 @@ def review_json(logged: LoggedReview) -> dict[str, Any]:
         "state_before": None if before is None else snapshot(before),
         "due_after": review.due_after.isoformat(),
         "session_id": review.session_id,
+        "key_points_covered": review.key_points_covered,
+        "key_points_total": review.key_points_total,
+    }
+
+
+def interview_json(interview: Interview) -> dict[str, Any]:
+    return {
+        "started_at": interview.started_at.isoformat(),
+        "ended_at": interview.ended_at.isoformat(),
+        "minutes": interview.minutes,
+        "questions": interview.questions,
+        "key_points_covered": interview.key_points_covered,
+        "key_points_total": interview.key_points_total,
+        "predictions_right": interview.predictions_right,
+        "predictions_total": interview.predictions_total,
+        "exercises_passed": interview.exercises_passed,
+        "exercises_total": interview.exercises_total,
+        "scorecard": interview.scorecard,
     }
 
 
@@ -77,6 +97,7 @@ def to_json(progress: Progress) -> dict[str, Any]:
         "sqlaquiz": __version__,
         "cards": [card_json(c) for c in progress.cards],
         "reviews": [review_json(r) for r in progress.reviews],
+        "interviews": [interview_json(i) for i in progress.interviews],
     }
 
 
@@ -192,6 +213,8 @@ class ReviewIn(_Row):
     state_before: SnapshotIn | None = None
     due_after: When
     session_id: str | None = None
+    key_points_covered: Count | None = None
+    key_points_total: Count | None = None
 
     def record(self) -> LoggedReview:
         before = self.state_before
@@ -206,8 +229,44 @@ class ReviewIn(_Row):
             was_due=self.was_due,
             due_after=utc(self.due_after),
             session_id=self.session_id,
+            key_points_covered=self.key_points_covered,
+            key_points_total=self.key_points_total,
         )
         return LoggedReview(review, None if before is None else before.record(self.card_id))
+
+
+class InterviewIn(_Row):
+    started_at: When
+    ended_at: When
+    minutes: Count
+    questions: Count
+    key_points_covered: Count
+    key_points_total: Count
+    predictions_right: Count
+    predictions_total: Count
+    exercises_passed: Count
+    exercises_total: Count
+    scorecard: str
+
+    @field_validator("scorecard")
+    @classmethod
+    def _is_json_object(cls, value: str) -> str:
+        try:
+            data = json.loads(value)
+        except (ValueError, RecursionError):
+            raise ValueError("not a scorecard (not JSON)") from None
+        if not isinstance(data, dict):
+            raise ValueError("not a scorecard (not a JSON object)")
+        return value
+
+    def record(self) -> Interview:
+        return Interview(
+            **{
+                **self.model_dump(),
+                "started_at": utc(self.started_at),
+                "ended_at": utc(self.ended_at),
+            }
+        )
 
 
 class ExportFile(BaseModel):
@@ -217,6 +276,7 @@ class ExportFile(BaseModel):
     version: int
     cards: list[CardStateIn]
     reviews: list[ReviewIn]
+    interviews: list[InterviewIn] = []
 
 
 def read_file(path: Path) -> Progress:
@@ -235,10 +295,10 @@ def read_file(path: Path) -> Progress:
         raise TransferError(f"{path}: not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise TransferError(f"{path}: not a sqlaquiz progress export")
-    if raw.get("version") != FORMAT_VERSION:
+    if raw.get("version") not in READS or isinstance(raw.get("version"), bool):
         raise TransferError(
             f"{path}: export format version {raw.get('version')!r} is not supported "
-            f"(this sqlaquiz reads version {FORMAT_VERSION})"
+            f"(this sqlaquiz reads versions {' and '.join(map(str, READS))})"
         )
     odd = _odd_value(raw)
     if odd is not None:
@@ -251,7 +311,11 @@ def read_file(path: Path) -> Progress:
         where = ".".join(str(p) for p in err["loc"])
         msg = str(err["msg"]).removeprefix("Value error, ")
         raise TransferError(f"{path}: field {where!r}: {msg[:1].lower()}{msg[1:]}") from None
-    return Progress(tuple(c.record() for c in data.cards), tuple(r.record() for r in data.reviews))
+    return Progress(
+        tuple(c.record() for c in data.cards),
+        tuple(r.record() for r in data.reviews),
+        interviews=tuple(i.record() for i in data.interviews),
+    )
 
 
 def _odd_value(raw: Any) -> tuple[str, str] | None:
