@@ -15,6 +15,7 @@ from quiz.progress.records import CardProgress, graded
 from quiz.progress.rescue import Rescue
 from quiz.progress.store import ReviewInput, Store
 from quiz.review import scheduler
+from quiz.review.keypoints import Coverage
 
 
 class Grader:
@@ -82,6 +83,7 @@ class Grader:
         prediction: str | None = None,
         right: bool | None = None,
         seed: int | None = None,
+        coverage: Coverage | None = None,
     ) -> tuple[int, timedelta] | None:
         """Save a grade given at `now` to a card shown at `shown_at`. Returns the review's id
         and how long until the card is due again (None in cram: nothing is saved)."""
@@ -97,6 +99,8 @@ class Grader:
             prediction=prediction,
             prediction_right=right,
             session_id=self.session_id,
+            key_points_covered=None if coverage is None else coverage.covered,
+            key_points_total=None if coverage is None else coverage.total,
         )
         reschedule = scheduler.rescheduler(self.fsrs, rating, now, duration, seed=seed)
         if self.rescue is None:

@@ -23,14 +23,14 @@ from quiz.deck.checks import challenge_truth
 from quiz.editor import edit_and_run
 from quiz.errors import QuizError, UsageError
 from quiz.progress.store import Store
-from quiz.review import actions, scheduler
+from quiz.review import actions, keypoints, scheduler
 from quiz.review.actions import Command
 from quiz.review.grading import Grader
 from quiz.review.keys import InputSource
 from quiz.review.queue import ReviewQueue, Tally
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.protocol import DATABASE_NAMES
-from quiz.ui import card_view, run_report
+from quiz.ui import card_view, keypoints_view, run_report
 from quiz.ui import session_views as views
 
 
@@ -62,6 +62,7 @@ class Turn:
     typed: str | None = None
     prediction: str | None = None
     right: bool | None = None
+    coverage: keypoints.Coverage | None = None  # the typed answer against the key points
 
 
 class ReviewSession:
@@ -149,7 +150,12 @@ class ReviewSession:
         flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
             return flow
+        if card.key_points and turn.typed:
+            turn.coverage = keypoints.check(card.key_points, turn.typed)
+            self.console.print(keypoints_view.coverage(turn.coverage))
         self.console.print(card_view.answer(card))
+        if card.key_points and not turn.typed:
+            self.console.print(keypoints_view.listed(card.key_points))
         while True:
             key = self.inp.key(self._keys_prompt(turn), actions.GRADE_KEYS)
             action = actions.grade_key(key)
@@ -252,6 +258,7 @@ class ReviewSession:
             prediction=turn.prediction,
             right=turn.right,
             seed=turn.seed,
+            coverage=turn.coverage,
         )
         review_id, due_in = saved if saved is not None else (None, None)
         entry = self.queue.graded(rating, review_id, turn.right, due_in)
