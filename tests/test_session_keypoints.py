@@ -4,12 +4,16 @@ the coverage is kept in the review log."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from quiz.cli import app
+from quiz.progress.store import ReviewInput
+from quiz.review.scheduler import Rating
 
 DECKS = str(Path(__file__).parent / "data" / "interview")
 NOW = "2026-03-02T09:00:00+00:00"
@@ -99,3 +103,23 @@ def test_a_card_without_key_points_shows_none(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0
     assert "Key points" not in result.stdout and "listens for" not in result.stdout
+
+
+def test_stats_shows_the_coverage_and_its_trend_across_sessions(
+    seed_reviews: Callable[..., None],
+) -> None:
+    at = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+    seed_reviews(
+        ReviewInput("s-autoflush", Rating.Hard, at, typed_answer="autoflush",
+                    session_id="one", key_points_covered=1, key_points_total=3),
+        ReviewInput("s-identity", Rating.Good, at, typed_answer="identity map",
+                    session_id="one", key_points_covered=1, key_points_total=2),
+        ReviewInput("l-nplus1", Rating.Good, at + timedelta(days=1), typed_answer="n+1",
+                    session_id="two", key_points_covered=2, key_points_total=2),
+    )  # fmt: skip
+    result = cli.invoke(
+        app, ["stats", "--deck", DECKS], env={"SQLAQUIZ_NOW": "2026-03-04T12:00:00+00:00"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "key points      4/7 covered in typed answers (57%)" in result.stdout
+    assert "last sessions: 40% → 100%" in result.stdout

@@ -72,6 +72,9 @@ def test_an_old_export_gives_the_statistics_it_gave_before(isolated_home: Path) 
         ],
         "predictions": {"total": 3, "right": 2, "accuracy": 0.6667},
         "time_spent_seconds": 2.4,
+        # what version 1 files cannot hold: none of either
+        "key_points": {"got": 0, "out_of": 0, "rate": None, "sessions": []},
+        "interviews": [],
     }
     listed = cli.invoke(app, ["list", "--json", "--deck", DECK, "--topic", "practice"], env=env)
     assert [

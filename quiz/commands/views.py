@@ -81,7 +81,8 @@ def stats(*, as_json: bool, decks: list[Path] | None) -> None:
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
         reviews = store.reviews() if store is not None else []
-    report = statistics.stats(loaded, states, reviews)
+        interviews = store.interviews() if store is not None else []
+    report = statistics.stats(loaded, states, reviews, interviews=interviews)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -13,7 +13,7 @@ from fsrs import Rating, State
 from quiz.clock import now as current_time
 from quiz.clock import utc
 from quiz.deck.cards import DIFFICULTIES, Card, Library
-from quiz.progress.records import CardProgress, Review
+from quiz.progress.records import CardProgress, Interview, Review
 from quiz.review import scheduler
 
 # Every graded card's state by card id, as Store.states() returns it.
@@ -140,6 +140,48 @@ def topic_summary(
 # ------------------------------------------------------------------ stats
 
 
+@dataclass(frozen=True)
+class Score:
+    """`got` of `out_of` (key points covered, predictions right): a trend's one value."""
+
+    got: int
+    out_of: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.got / self.out_of if self.out_of else None
+
+    def to_json(self) -> dict[str, Any]:
+        rate = self.rate
+        return {
+            "got": self.got,
+            "out_of": self.out_of,
+            "rate": None if rate is None else round(rate, 4),
+        }
+
+
+TREND = 5  # sessions and interviews a trend shows
+
+
+def key_point_sessions(reviews: Sequence[Review]) -> list[tuple[date, Score]]:
+    """Key points covered per session (reviews without a session: per day), oldest first,
+    over the reviews whose typed answer was checked."""
+    checked = [r for r in reviews if r.key_points_total]
+    groups: dict[object, list[Review]] = {}
+    for r in sorted(checked, key=lambda r: r.reviewed_at):
+        groups.setdefault(r.session_id or _local_day(r.reviewed_at), []).append(r)
+    return [
+        (
+            _local_day(group[0].reviewed_at),
+            Score(
+                sum(r.key_points_covered or 0 for r in group),
+                sum(r.key_points_total or 0 for r in group),
+            ),
+        )
+        for group in groups.values()
+    ]
+
+
 @dataclass
 class Stats:
     today: date
@@ -154,6 +196,10 @@ class Stats:
     predictions_total: int
     predictions_right: int
     time_spent_seconds: float
+    # typed answers checked against key points: every one, then per session (the last few)
+    key_points: Score = field(default_factory=lambda: Score(0, 0))
+    key_points_sessions: list[tuple[date, Score]] = field(default_factory=list)
+    interviews: list[Interview] = field(default_factory=list)  # the last few, oldest first
 
     @property
     def prediction_accuracy(self) -> float | None:
@@ -180,6 +226,23 @@ class Stats:
                 else round(self.prediction_accuracy, 4),
             },
             "time_spent_seconds": round(self.time_spent_seconds, 1),
+            "key_points": {
+                **self.key_points.to_json(),
+                "sessions": [
+                    {"date": d.isoformat(), **score.to_json()}
+                    for d, score in self.key_points_sessions
+                ],
+            },
+            "interviews": [
+                {
+                    "started_at": i.started_at.isoformat(),
+                    "questions": i.questions,
+                    "key_points": Score(i.key_points_covered, i.key_points_total).to_json(),
+                    "predictions": Score(i.predictions_right, i.predictions_total).to_json(),
+                    "exercises": Score(i.exercises_passed, i.exercises_total).to_json(),
+                }
+                for i in self.interviews
+            ],
         }
 
 
@@ -188,7 +251,11 @@ def _local_day(dt: datetime) -> date:
 
 
 def stats(
-    library: Library, states: States, reviews: Sequence[Review], now: datetime | None = None
+    library: Library,
+    states: States,
+    reviews: Sequence[Review],
+    now: datetime | None = None,
+    interviews: Sequence[Interview] = (),
 ) -> Stats:
     """Statistics over every review logged, and the schedule of the cards in the decks."""
     now = now or current_time()
@@ -245,4 +312,10 @@ def stats(
         predictions_total=len(predicted),
         predictions_right=sum(bool(r.prediction_right) for r in predicted),
         time_spent_seconds=sum((r.duration_ms or 0) for r in reviews) / 1000,
+        key_points=Score(
+            sum(r.key_points_covered or 0 for r in reviews if r.key_points_total),
+            sum(r.key_points_total or 0 for r in reviews),
+        ),
+        key_points_sessions=key_point_sessions(reviews)[-TREND:],
+        interviews=list(interviews)[-TREND:],
     )

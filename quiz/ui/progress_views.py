@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from quiz.progress.stats import CardRow, Stats, TopicSummary
+from quiz.progress.stats import CardRow, Score, Stats, TopicSummary
 from quiz.ui.safe import safe_text
 from quiz.ui.style import difficulty, plural
 
@@ -124,6 +124,11 @@ def column_chart(series: list[tuple[date, int]], title: str, height: int = 5) ->
     return Panel(Group(*rows, axis, caption), title=title, title_align="left", expand=False)
 
 
+def trend(scores: list[Score]) -> str:
+    """Rates oldest to newest: `40% → 55% → 70%` (— where there was nothing to score)."""
+    return " → ".join(_pct(score.rate) for score in scores)
+
+
 def stats_report(s: Stats) -> Group:
     if not s.reviews_total:
         return Group(
@@ -148,6 +153,17 @@ def stats_report(s: Stats) -> Group:
         "predictions",
         "—" if acc is None else f"{s.predictions_right}/{s.predictions_total} right ({acc:.0%})",
     )
+    if s.key_points.out_of:
+        facts.add_row(
+            "key points",
+            f"{s.key_points.got}/{s.key_points.out_of} covered in typed answers "
+            f"({_pct(s.key_points.rate)})",
+        )
+        if len(s.key_points_sessions) > 1:
+            facts.add_row("", "last sessions: " + trend([sc for _, sc in s.key_points_sessions]))
+    if s.interviews:
+        scores = [Score(i.key_points_covered, i.key_points_total) for i in s.interviews]
+        facts.add_row("interviews", f"key points {trend(scores)} (last {len(s.interviews)})")
     minutes = s.time_spent_seconds / 60
     facts.add_row(
         "time spent", f"{minutes:.0f} min" if minutes >= 1 else f"{s.time_spent_seconds:.0f} s"
