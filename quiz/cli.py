@@ -497,6 +497,53 @@ def trust(
     command(paths or [], show=show, revoke=revoke)
 
 
+# ------------------------------------------------------------------ interview
+
+
+@app.command()
+def interview(
+    minutes: Annotated[
+        int,
+        typer.Option(
+            "--minutes", metavar="N", help="How long the interview lasts.", min=1, max=240
+        ),
+    ] = 30,
+    difficulty: LevelOpt = None,
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", metavar="FILE", help="Also write the scorecard as Markdown."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the scorecard as JSON (the interview on stderr).")
+    ] = False,
+    deck: DeckOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    db: DbOpt = None,
+) -> None:
+    """A timed mock interview: open questions scored by key points, predictions checked by
+    running the code, no answers until the scorecard at the end.
+
+    Each interview is kept; the scorecard shows the trend and offers to bring the weakest
+    topics' cards forward.
+    """
+    from quiz.commands.interview import interview as run_interview
+
+    code = run_interview(
+        minutes=minutes,
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        decks=deck,
+        timeout=timeout,
+        database=db,
+        as_json=as_json,
+        markdown=markdown,
+    )
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

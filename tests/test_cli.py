@@ -28,6 +28,7 @@ EXPECTED_COMMANDS = [
     "import",
     "reset",
     "trust",
+    "interview",
 ]
 
 

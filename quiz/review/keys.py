@@ -21,15 +21,16 @@ class InputSource(Protocol):
 class TerminalInput:
     """The session's input source for real use; tests pass their own (or pipe stdin)."""
 
-    def __init__(self) -> None:
+    def __init__(self, err: bool = False) -> None:
         self.interactive = sys.stdin.isatty()
+        self.err = err  # prompts on stderr (stdout is for `--json`)
 
     def key(self, prompt: str, allowed: str) -> str:
         while True:
             if self.interactive:
-                typer.echo(prompt, nl=False)
+                typer.echo(prompt, nl=False, err=self.err)
                 ch = typer.getchar()  # Ctrl-C -> KeyboardInterrupt, Ctrl-D -> EOFError
-                typer.echo(ch if ch.isprintable() else "")
+                typer.echo(ch if ch.isprintable() else "", err=self.err)
                 value = "" if ch in ("\r", "\n") else ch.lower()
             else:
                 line = self.line(prompt)
@@ -38,10 +39,12 @@ class TerminalInput:
                 return value
 
     def line(self, prompt: str) -> str:
-        typer.echo(prompt, nl=False)
+        typer.echo(prompt, nl=False, err=self.err)
         text = sys.stdin.readline()
         if not text:
             raise EOFError
         if not self.interactive:
-            typer.echo(text.rstrip("\n"))  # echo piped input so transcripts read naturally
+            typer.echo(
+                text.rstrip("\n"), err=self.err
+            )  # echo piped input so transcripts read naturally
         return text.rstrip("\n")

@@ -1,0 +1,161 @@
+"""`sqlaquiz interview`: a timed mock interview over the filtered cards, then its scorecard."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import random
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from quiz.commands import common
+from quiz.errors import UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from quiz.deck.cards import Card
+    from quiz.progress.store import Store
+    from quiz.review.interview import Scorecard
+    from quiz.review.keys import InputSource
+    from quiz.sandbox.client import Runner
+
+
+def interview(
+    *,
+    minutes: int,
+    topics: list[str] | None,
+    levels: list[str] | None,
+    tags: list[str] | None,
+    decks: list[Path] | None,
+    timeout: float,
+    database: str | None,
+    as_json: bool,
+    markdown: Path | None,
+) -> int:
+    """Plan, ask, score, keep, show; return the exit code."""
+    from rich.console import Console
+
+    from quiz.clock import utcnow
+    from quiz.progress.store import open_default
+    from quiz.review.interview import plan
+    from quiz.review.interview_session import MockInterview
+    from quiz.review.keys import TerminalInput
+    from quiz.sandbox.engines import DATABASES, default_database
+
+    database = database or default_database()
+    if database not in DATABASES:
+        raise UsageError(f"--db {database!r}: use sqlite or postgresql")
+    if markdown is not None and markdown.is_dir():
+        raise UsageError(f"--markdown {markdown}: is a folder; give a file name")
+    library = common.library(decks)
+    cards = common.select(library, topics, levels, tags)
+    frozen = common.clock()
+    clock = frozen or utcnow
+    # a frozen clock ($SQLAQUIZ_NOW) picks the same questions every time
+    rng = random.Random(clock().timestamp()) if frozen else random.Random()
+    questions = plan(
+        cards, minutes, rng, can_run=lambda c: library.trusted(c) and c.runs_on(database)
+    )
+    if not questions:
+        raise UsageError(
+            f"nothing to ask: of the {len(cards)} cards these filters select, none has key "
+            "points or a challenge that runs here"
+        )
+    # with --json, stdout is the scorecard's alone: the interview itself goes to stderr
+    console = Console(stderr=as_json, highlight=False)
+    inp = TerminalInput(err=as_json)
+    store = open_default()
+    try:
+        with _runner(database, timeout, any(q.kind == "predict" for q in questions)) as runner:
+            mock = MockInterview(questions, console, inp, clock, minutes, runner)
+            try:
+                card = mock.run()
+            except KeyboardInterrupt as exc:
+                from quiz.ui import interview_view as views
+
+                sofar: Scorecard = exc.scorecard  # type: ignore[attr-defined]
+                store.record_interview(sofar.record())
+                console.print()
+                console.print(views.scorecard(sofar))
+                _show(console, sofar, store, as_json, markdown)
+                exc.saved = (  # type: ignore[attr-defined]
+                    f"the interview so far is kept ({len(sofar.answers)} answered; "
+                    "predictions not checked)"
+                )
+                raise
+        store.record_interview(card.record())
+        card = _after(console, inp, card, store, cards, clock)
+        _show(console, card, store, as_json, markdown)
+    finally:
+        store.close()
+    return 0
+
+
+@contextlib.contextmanager
+def _runner(database: str, timeout: float, needed: bool) -> Iterator[Runner | None]:
+    """The runner that checks the predictions (None when the interview has none)."""
+    if not needed:
+        yield None
+        return
+    from quiz.sandbox.client import Runner
+
+    with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
+        yield runner
+
+
+def _after(
+    console: Console,
+    inp: InputSource,
+    card: Scorecard,
+    store: Store,
+    cards: list[Card],
+    clock: Callable[[], datetime],
+) -> Scorecard:
+    """The scorecard, the model answers and the trend on screen; then, if the learner agrees,
+    the weakest topics' cards brought forward. Returns the scorecard with what moved."""
+    from dataclasses import replace
+
+    from quiz.ui import interview_view as views
+
+    console.rule()
+    console.print(views.scorecard(card))
+    console.print(views.model_answers(card))
+    trend = views.trend(store.interviews()[-5:])
+    if trend is not None:
+        console.print(trend)
+    weak = card.weakest()
+    if not weak:
+        return card
+    try:
+        said = inp.line(views.bring_forward_prompt(weak)).strip().lower()
+    except EOFError:
+        console.print()
+        said = ""
+    if said not in ("y", "yes"):
+        return card
+    topics = {t.topic for t in weak}
+    moved = store.bring_forward([c.id for c in cards if c.topic in topics], clock())
+    console.print(views.brought_forward(len(moved)))
+    return replace(card, moved=tuple(moved))
+
+
+def _show(
+    console: Console, card: Scorecard, store: Store, as_json: bool, markdown: Path | None
+) -> None:
+    """--json and --markdown: the scorecard as JSON on stdout, as Markdown in a file."""
+    from quiz.ui import interview_view as views
+
+    if as_json:
+        typer.echo(json.dumps(card.to_json(), indent=2))
+    if markdown is not None:
+        text = views.markdown(card, views.trend(store.interviews()[-5:]))
+        try:
+            markdown.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {markdown}: {exc.strerror or exc}") from None
+        console.print(common.labelled("", "dim", f"scorecard written to {markdown}"))
