@@ -215,6 +215,8 @@ def _answer_json(a: Answer) -> dict[str, Any]:
         "topic": card.topic,
         "kind": a.question.kind,
         "seconds": round(a.seconds, 1),
+        "question": card.question,
+        "model_answer": card.answer,
     }
     if a.question.kind == "open":
         out["typed"] = a.typed

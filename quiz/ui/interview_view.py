@@ -227,7 +227,17 @@ def markdown(card: Scorecard, trend_line: Text | None = None) -> str:
                 lines.append("")
                 lines += [f"- [{'x' if p.covered else ' '}] {p.point}" for p in a.coverage.points]
         else:
-            lines.append(f"Your prediction: {a.prediction} — {_verdict(a).plain}")
+            assert q.card.example is not None and q.card.challenge is not None
+            fence = "~~~~" if "~~~" in q.card.example else "~~~"
+            lines += [
+                f"{fence}python",
+                q.card.example.rstrip("\n"),
+                fence,
+                "",
+                _quote(q.card.challenge.prompt),
+                "",
+                f"Your prediction: {_verdict(a).plain}",
+            ]
         lines += ["", "Model answer:", "", _quote(q.card.answer)]
     return "\n".join(lines) + "\n"
 

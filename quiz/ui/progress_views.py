@@ -129,6 +129,11 @@ def trend(scores: list[Score]) -> str:
     return " → ".join(_pct(score.rate) for score in scores)
 
 
+def _interviews(s: Stats) -> str:
+    scores = [Score(i.key_points_covered, i.key_points_total) for i in s.interviews]
+    return f"interviews: key points {trend(scores)} (last {len(s.interviews)})"
+
+
 def stats_report(s: Stats) -> Group:
     if not s.reviews_total:
         return Group(
@@ -136,6 +141,7 @@ def stats_report(s: Stats) -> Group:
                 "No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
                 "your statistics appear here after the first grade."
             ),
+            *([Text(_interviews(s))] if s.interviews else []),
             column_chart(s.forecast, "due in the next 14 days"),
         )
     facts = Table.grid(padding=(0, 2))
@@ -162,8 +168,7 @@ def stats_report(s: Stats) -> Group:
         if len(s.key_points_sessions) > 1:
             facts.add_row("", "last sessions: " + trend([sc for _, sc in s.key_points_sessions]))
     if s.interviews:
-        scores = [Score(i.key_points_covered, i.key_points_total) for i in s.interviews]
-        facts.add_row("interviews", f"key points {trend(scores)} (last {len(s.interviews)})")
+        facts.add_row("interviews", _interviews(s).removeprefix("interviews: "))
     minutes = s.time_spent_seconds / 60
     facts.add_row(
         "time spent", f"{minutes:.0f} min" if minutes >= 1 else f"{s.time_spent_seconds:.0f} s"
