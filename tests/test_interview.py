@@ -125,19 +125,20 @@ def test_no_key_points_and_no_challenge_plans_nothing(cards: dict[str, Card]) ->
 def test_each_question_shows_its_timer_and_no_answer(cards: dict[str, Card]) -> None:
     questions = [Question(cards["s-autoflush"], "open"), Question(cards["l-nplus1"], "open")]
     card, out, _inp = interview(
-        questions, [("autoflush sends pending changes", 95), ("n+1: one query per row", 150)]
+        questions, [("autoflush sends pending changes", 95), ("n+1: one query per row", 222)]
     )
     assert "Question 1/2 · open question · KP Sessions · about 3 min · ⏱ 30:00 left" in out
     assert "Question 2/2 · open question · KP Loading · about 3 min · ⏱ 28:25 left" in out
-    assert "⏱ answered in 1:35" in out and "⏱ answered in 2:30" in out
+    assert "⏱ answered in 1:35\n" in out
+    assert "⏱ answered in 3:42: 0:42 over 3 min" in out
     assert "Before a query (autoflush)" not in out  # no model answer during the interview
     assert "Key points in your answer" not in out
-    assert [a.seconds for a in card.answers] == [95.0, 150.0]
+    assert [a.seconds for a in card.answers] == [95.0, 222.0]
     assert [(a.coverage.covered, a.coverage.total) for a in card.answers if a.coverage] == [
         (2, 3),
         (1, 2),
     ]
-    assert (card.ended_by, card.ended_at - card.started_at) == ("done", timedelta(seconds=245))
+    assert (card.ended_by, card.ended_at - card.started_at) == ("done", timedelta(seconds=317))
 
 
 def test_when_the_time_is_up_the_rest_is_not_asked(cards: dict[str, Card]) -> None:
@@ -233,3 +234,23 @@ def test_a_perfect_topic_is_never_the_weakest(cards: dict[str, Card]) -> None:
     questions = [Question(cards["s-identity"], "open"), Question(cards["l-nplus1"], "open")]
     card, _, _ = interview(questions, [("identity map, same object", 10), ("n+1", 10)])
     assert [t.topic for t in card.weakest()] == ["kp-loading"]
+
+
+def test_ctrl_c_while_the_predictions_run_keeps_every_answer(cards: dict[str, Card]) -> None:
+    class Interrupted:
+        database = None
+
+        def start(self) -> None:
+            pass
+
+        def run(self, code: str, filename: str) -> None:
+            raise KeyboardInterrupt
+
+    questions = [Question(cards["s-autoflush"], "open"), Question(cards["s-count"], "predict")]
+    inp = Scripted([("autoflush", 10), ("2", 5)])
+    runner = Interrupted()
+    mock = MockInterview(questions, Console(file=io.StringIO()), inp, inp.clock, 30, runner)  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt) as caught:
+        mock.run()
+    sofar: Scorecard = caught.value.scorecard  # type: ignore[attr-defined]
+    assert (sofar.ended_by, len(sofar.answers), sofar.answers[1].truth) == ("interrupted", 2, None)

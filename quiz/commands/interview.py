@@ -89,7 +89,11 @@ def interview(
                 )
                 raise
         store.record_interview(card.record())
-        card = _after(console, inp, card, store, cards, clock)
+        try:
+            card = _after(console, inp, card, store, cards, clock)
+        except KeyboardInterrupt as exc:
+            exc.saved = "the interview is kept; nothing was brought forward"  # type: ignore[attr-defined]
+            raise
         _show(console, card, store, as_json, markdown)
     finally:
         store.close()

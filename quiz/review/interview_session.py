@@ -74,7 +74,11 @@ class MockInterview:
             exc.scorecard = self._scorecard(started, "interrupted")  # type: ignore[attr-defined]
             raise
         ended = self._scorecard(started, ended_by)
-        return replace(ended, answers=tuple(self._check(a) for a in ended.answers))
+        try:
+            return replace(ended, answers=tuple(self._check(a) for a in ended.answers))
+        except KeyboardInterrupt as exc:  # while the predictions run: every answer is kept
+            exc.scorecard = replace(ended, ended_by="interrupted")  # type: ignore[attr-defined]
+            raise
 
     def _scorecard(self, started: datetime, ended_by: str) -> Scorecard:
         return Scorecard(
@@ -113,7 +117,7 @@ class MockInterview:
                 prediction=said.said,
                 guess=said.guess,
             )
-        self.console.print(views.answered(answer.seconds))
+        self.console.print(views.answered(answer.seconds, question.minutes))
         return answer
 
     def _prediction(self, card: Card) -> actions.Prediction:

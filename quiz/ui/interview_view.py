@@ -71,7 +71,11 @@ def question_panel(question: Question) -> RenderableType:
     return Panel(Markdown(safe(question.card.question)), border_style="cyan")
 
 
-def answered(seconds: float) -> Text:
+def answered(seconds: float, minutes: int) -> Text:
+    """How long the answer took, and by how much it ran over the minutes it was given."""
+    over = seconds - minutes * 60
+    if over > 0:
+        return Text(f"⏱ answered in {clock(seconds)}: {clock(over)} over {minutes} min", "yellow")
     return Text(f"⏱ answered in {clock(seconds)}", style="dim")
 
 
