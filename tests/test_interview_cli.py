@@ -147,6 +147,19 @@ def test_interviews_show_a_trend_in_the_scorecard_and_in_stats() -> None:
     assert [i["key_points"]["rate"] for i in data["interviews"]] == [0.0, 1.0]
 
 
+def test_an_import_says_how_many_interviews_it_added(tmp_path: Path, isolated_home: Path) -> None:
+    interview(*LOADING, input="no idea\nn\n\n")
+    out = tmp_path / "out.json"
+    assert cli.invoke(app, ["export", str(out)]).exit_code == 0
+    assert cli.invoke(app, ["reset", "--yes"]).exit_code == 0
+    assert kept() == []
+    result = cli.invoke(app, ["import", str(out)])
+    assert result.stdout == (
+        f"imported 0 new reviews and 0 card states from {out}; 1 mock interview\n"
+    )
+    assert len(kept()) == 1
+
+
 def test_q_ends_early_and_the_interview_is_still_kept() -> None:
     result = interview(*LOADING, input="q\n")
     assert result.exit_code == 0

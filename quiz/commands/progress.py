@@ -63,7 +63,8 @@ def import_(file: Path) -> None:
             "",
             f"imported {plural(added.reviews, 'new review')} and "
             f"{plural(added.cards, 'card state')} from {file}"
-            + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
+            + (f" ({added.skipped} reviews were already here)" if added.skipped else "")
+            + (f"; {plural(added.interviews, 'mock interview')}" if added.interviews else ""),
         ),
         soft_wrap=True,
     )

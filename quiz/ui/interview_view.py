@@ -104,7 +104,7 @@ def _verdict(a: Answer) -> Text:
     if isinstance(a.truth, bool):
         did = "raised" if a.truth else "did not raise"
     else:
-        did = f"sent {plural(a.truth or 0, 'query').replace('querys', 'queries')}"
+        did = f"sent {a.truth} {'query' if a.truth == 1 else 'queries'}"
     return Text(f"{mark} said {a.prediction}; it {did}", style=style)
 
 
