@@ -176,8 +176,15 @@ def test_no_card_to_ask_is_one_line_and_exit_2() -> None:
     )
 
 
-def test_a_markdown_path_that_is_a_folder_is_refused_before_asking(tmp_path: Path) -> None:
+def test_a_markdown_path_that_exists_is_refused_before_asking(tmp_path: Path) -> None:
     result = interview(*LOADING, "--markdown", str(tmp_path), input="")
     assert result.exit_code == 2
-    assert "is a folder; give a file name" in result.stderr
+    assert result.stderr == f"error: --markdown {tmp_path}: is a folder; give a new file name\n"
+    mine = tmp_path / "notes.md"
+    mine.write_text("my notes\n")
+    result = interview(*LOADING, "--markdown", str(mine), input="")
+    assert result.exit_code == 2
+    assert result.stderr == f"error: --markdown {mine}: already exists; give a new file name\n"
+    assert mine.read_text() == "my notes\n"
+    assert "Question" not in result.stdout
     assert kept() == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -50,8 +51,9 @@ def interview(
     database = database or default_database()
     if database not in DATABASES:
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
-    if markdown is not None and markdown.is_dir():
-        raise UsageError(f"--markdown {markdown}: is a folder; give a file name")
+    if markdown is not None and os.path.lexists(markdown):
+        what = "is a folder" if markdown.is_dir() else "already exists"
+        raise UsageError(f"--markdown {markdown}: {what}; give a new file name")
     library = common.library(decks)
     cards = common.select(library, topics, levels, tags)
     frozen = common.clock()
@@ -159,7 +161,10 @@ def _show(
     if markdown is not None:
         text = views.markdown(card, views.trend(store.interviews()[-5:]))
         try:
-            markdown.write_text(text, encoding="utf-8")
+            with open(markdown, "x", encoding="utf-8") as f:  # never replaces a file
+                f.write(text)
         except OSError as exc:
-            raise UsageError(f"cannot write {markdown}: {exc.strerror or exc}") from None
+            raise UsageError(
+                f"cannot write {markdown}: {exc.strerror or exc} (the interview is kept)"
+            ) from None
         console.print(common.labelled("", "dim", f"scorecard written to {markdown}"))
