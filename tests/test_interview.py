@@ -127,8 +127,8 @@ def test_each_question_shows_its_timer_and_no_answer(cards: dict[str, Card]) -> 
     card, out, _inp = interview(
         questions, [("autoflush sends pending changes", 95), ("n+1: one query per row", 222)]
     )
-    assert "Question 1/2 · open question · KP Sessions · about 3 min · ⏱ 30:00 left" in out
-    assert "Question 2/2 · open question · KP Loading · about 3 min · ⏱ 28:25 left" in out
+    assert "Question 1/2 · open question · about 3 min · ⏱ 30:00 left" in out
+    assert "Question 2/2 · open question · about 3 min · ⏱ 28:25 left" in out
     assert "⏱ answered in 1:35\n" in out
     assert "⏱ answered in 3:42: 0:42 over 3 min" in out
     assert "Before a query (autoflush)" not in out  # no model answer during the interview

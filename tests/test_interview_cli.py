@@ -45,7 +45,7 @@ def test_an_interview_then_its_scorecard_and_model_answers() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "2 questions in 5 minutes: 1 open question, 1 prediction." in out
-    assert "Question 1/2 · open question · KP Loading · about 3 min · ⏱ 5:00 left" in out
+    assert "Question 1/2 · open question · about 3 min · ⏱ 5:00 left" in out
     # nothing is judged before the scorecard
     scorecard = out.index("scorecard")
     for verdict in ("missed:", "✗ said n", "One query per row: the N+1"):

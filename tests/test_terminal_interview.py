@@ -75,7 +75,7 @@ ARGS = ["interview", "--deck", DECKS, "--topic", "kp-loading", "--minutes", "5"]
 def test_an_interview_in_80_columns_without_colour(isolated_home: Path) -> None:
     trust(isolated_home)
     child = spawn(ARGS, isolated_home)
-    child.expect(loose("Question 1/2 · open question · KP Loading · about 3 min · ⏱ 5:00 left"))
+    child.expect(loose("Question 1/2 · open question · about 3 min · ⏱ 5:00 left"))
     child.expect("Your answer")
     child.sendline("the N+1 problem; selectinload fixes it")
     child.expect("Does it raise\\? y/n")

@@ -55,20 +55,24 @@ def intro(questions: Sequence[Question], minutes: int) -> RenderableType:
 
 
 def header(question: Question, number: int, count: int, left: timedelta) -> Text:
-    """The question's place, its kind and topic, the minutes it is given and the time left."""
+    """The question's place, its kind, the minutes it is given and the time left (the topic
+    is the question's title: a long topic name must not push the timer off an 80-column line)."""
     text = Text(f"Question {number}/{count}", style="bold")
-    text.append(f" · {KIND_NAMES[question.kind]} · ")
-    text.append(safe(question.card.topic_name), style="cyan")
-    text.append(f" · about {question.minutes} min · ")
+    text.append(f" · {KIND_NAMES[question.kind]} · about {question.minutes} min · ")
     text.append(f"⏱ {clock(left.total_seconds())} left", style="bold magenta")
     return text
 
 
 def question_panel(question: Question) -> RenderableType:
-    """The question alone: no card id, no tags (they can give the answer away)."""
+    """The question under its topic: no card id, no tags (they can give the answer away)."""
     from rich.markdown import Markdown  # ~30 ms: only when an interview draws one
 
-    return Panel(Markdown(safe(question.card.question)), border_style="cyan")
+    return Panel(
+        Markdown(safe(question.card.question)),
+        title=safe_text(question.card.topic_name, style="cyan"),
+        title_align="left",
+        border_style="cyan",
+    )
 
 
 def answered(seconds: float, minutes: int) -> Text:
