@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys
@@ -16,8 +15,9 @@ from quiz.sandbox.client import Runner, RunResult
 
 
 def edit_in_editor(source: str, name: str) -> str:
-    """Open `source` in $VISUAL / $EDITOR (vi in a terminal) and return what was saved."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    """Open `source` in the editor setting ($SQLAQUIZ_EDITOR, the config file, $VISUAL, $EDITOR;
+    vi in a terminal) and return what was saved."""
+    editor = chosen_editor()
     if editor is None:
         if not sys.stdin.isatty():
             # vi without a terminal would wait for ever
@@ -36,6 +36,13 @@ def edit_in_editor(source: str, name: str) -> str:
             return read_text(path, MAX_DECK_BYTES)
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read what the editor saved: {exc}") from None
+
+
+def chosen_editor() -> str | None:
+    """The `editor` setting (quiz/config.py), None when nothing names one."""
+    from quiz import config
+
+    return config.load().editor or None
 
 
 @dataclass(frozen=True)

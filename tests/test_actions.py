@@ -33,6 +33,7 @@ from quiz.review.scheduler import Rating
         ("u", Command.UNDO),
         ("q", Command.QUIT),
         ("?", Command.HELP),
+        ("b", Command.BURY),
         ("", None),  # Enter asks again
         ("5", None),
         ("x", None),
@@ -44,7 +45,7 @@ def test_grade_keys(key: str, action: Grade | Command | None) -> None:
 
 
 def test_the_keys_a_terminal_accepts_are_the_keys_that_mean_something() -> None:
-    assert sorted(GRADE_KEYS) == sorted("1234resuq?")
+    assert sorted(GRADE_KEYS) == sorted("1234resuq?b")
     assert all(grade_key(k) is not None for k in GRADE_KEYS)
     assert all(raises_prediction(k) != Invalid("press y or n") for k in RAISES_KEYS)
 

@@ -28,6 +28,9 @@ EXPECTED_COMMANDS = [
     "import",
     "reset",
     "trust",
+    "suspend",
+    "unsuspend",
+    "config",
     "interview",
 ]
 

@@ -1,4 +1,4 @@
-"""Schema 3 in the store: key-point coverage on reviews, mock interviews, cards brought forward."""
+"""Schema 4 in the store: key-point coverage on reviews, mock interviews, cards brought forward."""
 
 from __future__ import annotations
 
@@ -59,9 +59,9 @@ def test_a_review_keeps_its_key_point_coverage(store: Store) -> None:
     assert (b.key_points_covered, b.key_points_total) == (None, None)
 
 
-def test_a_version_2_database_gains_the_columns_and_keeps_its_reviews(tmp_path: Path) -> None:
+def test_a_version_3_database_gains_the_columns_and_keeps_its_reviews(tmp_path: Path) -> None:
     path = tmp_path / "p.sqlite3"
-    Store.open(path, target_version=2).close()
+    Store.open(path, target_version=3).close()
     with sqlite3.connect(path) as con:
         con.execute(
             "INSERT INTO review_log (card_id, rating, reviewed_at, was_due, due_after)"
@@ -70,7 +70,7 @@ def test_a_version_2_database_gains_the_columns_and_keeps_its_reviews(tmp_path: 
     con.close()
     store = Store.open(path)
     try:
-        assert store.version == 3 == max(MIGRATIONS)
+        assert store.version == 4 == max(MIGRATIONS)
         (review,) = store.reviews()
         assert (review.card_id, review.key_points_covered, review.key_points_total) == (
             "a",
@@ -98,7 +98,7 @@ def test_interviews_travel_in_the_export_and_import_once(store: Store, tmp_path:
     out = tmp_path / "out.json"
     transfer.write_file(out, transfer.to_json(store.export()))
     data = json.loads(out.read_text())
-    assert data["version"] == 2
+    assert data["version"] == 3
     assert data["interviews"][0]["key_points_covered"] == 3
     assert data["reviews"][0]["key_points_total"] == 2
     other = Store.open(tmp_path / "other.sqlite3")
@@ -143,3 +143,15 @@ def test_bring_forward_makes_scheduled_cards_due_now_and_leaves_the_rest(store: 
     assert after["later"].fsrs.stability == before["later"].fsrs.stability
     assert after["soon"] == before["soon"]
     assert "never-graded" not in after
+
+
+def test_an_export_is_written_in_the_oldest_format_that_holds_it(store: Store) -> None:
+    grade(store, "a", 3, T0, typed_answer="hm")  # nothing checked: version 1
+    data = transfer.to_json(store.export())
+    assert data["version"] == 1 and "interviews" not in data
+    assert "key_points_total" not in data["reviews"][0]
+    grade(store, "b", 3, T0, key_points_covered=0, key_points_total=2)
+    assert transfer.to_json(store.export())["version"] == 3
+    store.reset("b")
+    store.record_interview(interview(T0))
+    assert transfer.to_json(store.export())["version"] == 3

@@ -65,7 +65,7 @@ def kept_interviews(home: Path) -> list[dict]:  # type: ignore[type-arg]
     out = subprocess.run(
         [*sqlaquiz_command(), "export", "-"], env=env, capture_output=True, text=True, check=True
     )
-    return json.loads(out.stdout)["interviews"]  # type: ignore[no-any-return]
+    return json.loads(out.stdout).get("interviews", [])  # type: ignore[no-any-return]
 
 
 ARGS = ["interview", "--deck", DECKS, "--topic", "kp-loading", "--minutes", "5"]

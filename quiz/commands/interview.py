@@ -33,22 +33,25 @@ def interview(
     levels: list[str] | None,
     tags: list[str] | None,
     decks: list[Path] | None,
-    timeout: float,
+    timeout: float | None,
     database: str | None,
     as_json: bool,
     markdown: Path | None,
 ) -> int:
-    """Plan, ask, score, keep, show; return the exit code."""
+    """Plan, ask, score, keep, show; return the exit code. Options left out (None) come
+    from the settings."""
     from rich.console import Console
 
+    from quiz import config
     from quiz.clock import utcnow
     from quiz.progress.store import open_default
     from quiz.review.interview import plan
     from quiz.review.interview_session import MockInterview
     from quiz.review.keys import TerminalInput
-    from quiz.sandbox.engines import DATABASES, default_database
+    from quiz.sandbox.engines import DATABASES
 
-    database = database or default_database()
+    settings = config.load().override(timeout=timeout, db=database)
+    database, timeout = settings.db, settings.timeout
     if database not in DATABASES:
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
     if markdown is not None and os.path.lexists(markdown):

@@ -54,11 +54,12 @@ def _path(value: Any, param: Any, ctx: Any) -> Path:
     return path
 
 
-def finite(value: float) -> float:
-    """A float option's value, refusing nan and infinity (which pass Typer's min / max)."""
+def finite(value: float | None) -> float | None:
+    """A float option's value, refusing nan and infinity (which pass Typer's min / max); None
+    (not given: the setting decides) passes."""
     import math
 
-    if not math.isfinite(value):
+    if value is not None and not math.isfinite(value):
         import typer
 
         raise typer.BadParameter(f"{value} is not a finite number.")

@@ -18,7 +18,7 @@ import typer
 from quiz.commands import common, early
 from quiz.errors import ChecksFailed, UsageError
 from quiz.sandbox.client import Runner, RunResult
-from quiz.sandbox.engines import DATABASES, default_database
+from quiz.sandbox.engines import DATABASES
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -221,15 +221,18 @@ def run(
     export: bool,
     edit: bool,
     as_json: bool,
-    timeout: float,
+    timeout: float | None,
     decks: list[Path] | None,
     database: str | None = None,
     show_sql: bool = False,
 ) -> int:
-    """The `run` command; returns its exit code."""
+    """The `run` command; returns its exit code. --timeout and --db left out: the settings'."""
+    from quiz import config
+
     if (card_id is None) == (file is None):
         raise UsageError("give a CARD_ID or --file PATH (one of them)")
-    database = database or default_database()
+    settings = config.load().override(timeout=timeout, db=database)
+    database, timeout = settings.db, settings.timeout
     if database not in (*DATABASES, "both"):
         raise UsageError(f"--db {database!r}: use sqlite, postgresql or both")
     if database == "both" and edit:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1(conn: sqlite3.Connection) -> None:
@@ -36,7 +36,16 @@ def _v2(conn: sqlite3.Connection) -> None:
 
 
 def _v3(conn: sqlite3.Connection) -> None:
-    # Schema 3 keeps how many of a card's key points a typed answer covered, and each mock
+    # Schema 3 keeps cards out of reviews: suspended (by the user or as a leech) or buried
+    # until a time. A card never graded can be suspended too, so it is a table of its own.
+    conn.execute(
+        "CREATE TABLE card_mark (card_id VARCHAR PRIMARY KEY, suspended_at DATETIME,"
+        " suspended_by VARCHAR, buried_until DATETIME)"
+    )
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    # Schema 4 keeps how many of a card's key points a typed answer covered, and each mock
     # interview's scorecard (issue 16).
     conn.execute("ALTER TABLE review_log ADD COLUMN key_points_covered INTEGER")
     conn.execute("ALTER TABLE review_log ADD COLUMN key_points_total INTEGER")
@@ -50,4 +59,4 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}

@@ -20,7 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from quiz.clock import EARLIEST, LATEST, utc
-from quiz.progress.records import CardProgress, Interview, LoggedReview, Review
+from quiz.progress.records import CardMark, CardProgress, Interview, LoggedReview, Review
 
 IntEnumT = TypeVar("IntEnumT", bound=IntEnum)
 
@@ -119,7 +119,7 @@ class ReviewRow(Base):
     state_before: Mapped[str | None] = mapped_column(Text)  # JSON of snapshot(), for undo
     due_after: Mapped[datetime] = mapped_column(UtcDateTime)
     session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
-    key_points_covered: Mapped[int | None] = mapped_column(Integer)  # schema 3
+    key_points_covered: Mapped[int | None] = mapped_column(Integer)  # schema 4
     key_points_total: Mapped[int | None] = mapped_column(Integer)
 
     @classmethod
@@ -142,8 +142,29 @@ class ReviewRow(Base):
         )
 
 
+class CardMarkRow(Base):
+    """A card held out of reviews (schema 3): suspended, or buried until a time."""
+
+    __tablename__ = "card_mark"
+
+    card_id: Mapped[str] = mapped_column(String, primary_key=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    suspended_by: Mapped[str | None] = mapped_column(String)
+    buried_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def mark_record(row: Any) -> CardMark:
+    """A card_mark row as a record."""
+    return CardMark(
+        card_id=row.card_id,
+        suspended_at=row.suspended_at,
+        suspended_by=row.suspended_by,
+        buried_until=row.buried_until,
+    )
+
+
 class InterviewRow(Base):
-    """One mock interview (schema 3)."""
+    """One mock interview (schema 4)."""
 
     __tablename__ = "interview"
     __table_args__ = (UniqueConstraint("started_at"),)

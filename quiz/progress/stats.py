@@ -13,11 +13,14 @@ from fsrs import Rating, State
 from quiz.clock import now as current_time
 from quiz.clock import utc
 from quiz.deck.cards import DIFFICULTIES, Card, Library
-from quiz.progress.records import CardProgress, Interview, Review
+from quiz.progress.records import CardMark, CardProgress, Interview, Review
 from quiz.review import scheduler
 
 # Every graded card's state by card id, as Store.states() returns it.
 States = Mapping[str, CardProgress]
+# Every suspended or buried card's mark by card id, as Store.marks() returns it.
+Marks = Mapping[str, CardMark]
+LEECH_THRESHOLD = 8  # the default of the leech_threshold setting (quiz/config.py)
 
 STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
 
@@ -31,6 +34,14 @@ class CardRow:
     lapses: int
     reps: int
     is_due: bool
+    suspended: bool = False
+    buried_until: datetime | None = None  # while the card is buried
+    leech: bool = False  # lapsed at least the leech threshold's times
+
+    @property
+    def held(self) -> bool:
+        """Out of reviews: suspended, or buried now."""
+        return self.suspended or self.buried_until is not None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -45,24 +56,48 @@ class CardRow:
             else round(self.retrievability, 4),
             "lapses": self.lapses,
             "reps": self.reps,
+            "suspended": self.suspended,
+            "buried_until": self.buried_until.isoformat() if self.buried_until else None,
+            "leech": self.leech,
         }
 
 
-def card_rows(cards: list[Card], states: States, now: datetime | None = None) -> list[CardRow]:
-    """One row per card, new cards included."""
+def card_rows(
+    cards: list[Card],
+    states: States,
+    now: datetime | None = None,
+    marks: Marks | None = None,
+    leech_threshold: int = LEECH_THRESHOLD,
+) -> list[CardRow]:
+    """One row per card, new cards included, with whether it is suspended, buried or a leech."""
     now = now or current_time()
+    marks = marks or {}
     sched = scheduler.make_scheduler(fuzz=False)
     rows = []
     for card in cards:
         st = states.get(card.id)
+        mark = marks.get(card.id)
+        suspended = mark is not None and mark.suspended
+        buried = mark.buried_until if mark is not None and mark.buried(now) else None
         if st is None:
-            rows.append(CardRow(card, "new", None, None, 0, 0, False))
+            rows.append(CardRow(card, "new", None, None, 0, 0, False, suspended, buried))
             continue
         # FSRS's recall probability means something once a card has graduated to review; a card
         # still in its (re)learning steps is not known yet, however recently it was seen.
         recall = scheduler.retrievability(sched, st.fsrs, now) if st.state == State.Review else None
         rows.append(
-            CardRow(card, STATE_NAMES[st.state], st.due, recall, st.lapses, st.reps, st.due <= now)
+            CardRow(
+                card,
+                STATE_NAMES[st.state],
+                st.due,
+                recall,
+                st.lapses,
+                st.reps,
+                st.due <= now,
+                suspended,
+                buried,
+                leech=st.lapses >= leech_threshold,
+            )
         )
     return rows
 
@@ -84,7 +119,7 @@ class Bucket:
             self.review += 1
         else:
             self.learning += 1
-        self.due += row.is_due
+        self.due += row.is_due and not row.held
         if row.state != "new":  # a card in its (re)learning steps counts as not known yet
             self.retrievabilities.append(row.retrievability or 0.0)
 
@@ -122,9 +157,9 @@ class TopicSummary:
 
 
 def topic_summary(
-    library: Library, states: States, now: datetime | None = None
+    library: Library, states: States, now: datetime | None = None, marks: Marks | None = None
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, states, now)
+    rows = card_rows(library.cards, states, now, marks)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
@@ -196,6 +231,9 @@ class Stats:
     predictions_total: int
     predictions_right: int
     time_spent_seconds: float
+    leeches: list[tuple[str, int]] = field(default_factory=list)  # card id, lapses
+    suspended: int = 0
+    buried: int = 0
     # typed answers checked against key points: every one, then per session (the last few)
     key_points: Score = field(default_factory=lambda: Score(0, 0))
     key_points_sessions: list[tuple[date, Score]] = field(default_factory=list)
@@ -226,6 +264,9 @@ class Stats:
                 else round(self.prediction_accuracy, 4),
             },
             "time_spent_seconds": round(self.time_spent_seconds, 1),
+            "leeches": [{"id": cid, "lapses": lapses} for cid, lapses in self.leeches],
+            "suspended": self.suspended,
+            "buried": self.buried,
             "key_points": {
                 **self.key_points.to_json(),
                 "sessions": [
@@ -255,9 +296,13 @@ def stats(
     states: States,
     reviews: Sequence[Review],
     now: datetime | None = None,
+    marks: Marks | None = None,
+    leech_threshold: int = LEECH_THRESHOLD,
     interviews: Sequence[Interview] = (),
 ) -> Stats:
-    """Statistics over every review logged, and the schedule of the cards in the decks."""
+    """Statistics over every review logged, and the schedule of the cards in the decks; the
+    leeches (cards in the decks that lapsed `leech_threshold` times), suspended and buried."""
+    marks = marks or {}
     now = now or current_time()
     today = _local_day(now)
 
@@ -281,8 +326,11 @@ def stats(
     )
 
     in_decks = {c.id for c in library.cards}
+    suspended = {cid for cid, m in marks.items() if m.suspended}
     due_days = Counter(
-        max(today, _local_day(s.due)) for cid, s in states.items() if cid in in_decks
+        max(today, _local_day(s.due))
+        for cid, s in states.items()
+        if cid in in_decks and cid not in suspended
     )
     forecast = [
         (today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0)) for i in range(14)
@@ -299,7 +347,15 @@ def stats(
     )[:5]
 
     predicted = [r for r in reviews if r.prediction_right is not None]
+    leeches = sorted(
+        ((cid, s.lapses) for cid, s in states.items() if cid in in_decks),
+        key=lambda t: (-t[1], t[0]),
+    )
+    held = [m for cid, m in marks.items() if cid in in_decks]
     return Stats(
+        leeches=[(cid, lapses) for cid, lapses in leeches if lapses >= leech_threshold],
+        suspended=sum(m.suspended for m in held),
+        buried=sum(m.buried(now) and not m.suspended for m in held),
         today=today,
         per_day=per_day,
         reviews_total=len(reviews),

@@ -21,6 +21,7 @@ class Command(Enum):
     UNDO = "u"
     QUIT = "q"
     HELP = "?"
+    BURY = "b"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import partial
 
@@ -30,7 +30,7 @@ from quiz.review.keys import InputSource
 from quiz.review.queue import ReviewQueue, Tally
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.protocol import DATABASE_NAMES
-from quiz.ui import card_view, keypoints_view, run_report
+from quiz.ui import card_view, keypoints_view, marks_view, run_report
 from quiz.ui import session_views as views
 
 
@@ -42,6 +42,13 @@ class SessionOptions:
     retention: float = scheduler.DEFAULT_RETENTION
     timeout: float = 10.0
     fuzz: bool = True
+    # from the settings (quiz/config.py); None: fsrs's own steps, no review limit
+    reviews_per_day: int | None = None
+    learning_steps: tuple[timedelta, ...] | None = None
+    relearning_steps: tuple[timedelta, ...] | None = None
+    leech_threshold: int = 8
+    leech_action: str = "keep"
+    minutes: float | None = None  # end the session after the card on screen once time is up
 
 
 class Flow(Enum):
@@ -96,9 +103,16 @@ class ReviewSession:
         self.trusted = trusted
         self.grader = Grader(
             store,
-            scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
+            scheduler.make_scheduler(
+                options.retention,
+                fuzz=options.fuzz,
+                learning_steps=options.learning_steps,
+                relearning_steps=options.relearning_steps,
+            ),
             save=not options.cram,
             session_id=uuid.uuid4().hex,
+            leech_threshold=options.leech_threshold,
+            leech_action=options.leech_action,
         )
         self.tally = Tally(started=clock())
         self.queue = ReviewQueue([], self.tally)
@@ -108,8 +122,15 @@ class ReviewSession:
     def run(self) -> int:
         opts = self.options
         order = self.grader.queue(
-            self.order, self.clock(), cram=opts.cram, limit=opts.limit, new_per_day=opts.new_per_day
+            self.order,
+            self.clock(),
+            cram=opts.cram,
+            limit=opts.limit,
+            new_per_day=opts.new_per_day,
+            reviews_per_day=opts.reviews_per_day,
         )
+        if self.grader.held_back and opts.reviews_per_day is not None:
+            self.console.print(marks_view.review_limit(opts.reviews_per_day, self.grader.held_back))
         if not order:
             next_due, new_left = self.grader.next_due(self.order), self.grader.new_left(self.order)
             self.console.print(views.nothing_due(next_due, new_left, self.clock()))
@@ -117,6 +138,8 @@ class ReviewSession:
         self.queue = ReviewQueue(order, self.tally)
         try:
             while True:
+                if self._time_is_up():
+                    break
                 card_id = self.queue.next(partial(self.grader.is_due, now=self.clock()))
                 if card_id is None or self._turn(self.cards[card_id]) is Flow.QUIT:
                     break
@@ -224,6 +247,8 @@ class ReviewSession:
         if action is Command.SKIP:
             self.queue.skipped()
             return Flow.DONE
+        if action is Command.BURY:
+            return self._bury(turn)
         if action is Command.HELP:
             self.console.print(views.help_panel())
         elif not turn.card.example:
@@ -264,10 +289,35 @@ class ReviewSession:
         entry = self.queue.graded(rating, review_id, turn.right, due_in)
         if self.grader.lost is not None and lost_before is None:
             self.console.print(views.store_lost(self.grader.lost, self.grader.rescue_path))
-        if due_in is not None:
+        if self.grader.leech is not None:
+            leech = self.grader.leech
+            self.console.print(marks_view.leech(leech.card_id, leech.lapses, leech.suspended))
+            if leech.suspended:
+                self.queue.later = [cid for cid in self.queue.later if cid != leech.card_id]
+        if due_in is not None and not (self.grader.leech and self.grader.leech.suspended):
             later = self.queue.comes_back_later(entry)
             kept = review_id is not None and review_id < 0
             self.console.print(views.kept(due_in, later) if kept else views.saved(due_in, later))
+
+    def _bury(self, turn: Turn) -> Flow:
+        """Keep the card on screen out of reviews until tomorrow (no grade)."""
+        if self.options.cram:
+            self.console.print(views.note("cram saves nothing: s skips the card"))
+            return Flow.STAY
+        until = self.grader.bury(turn.card.id, self.clock())
+        self.queue.skipped()
+        self.console.print(marks_view.buried(turn.card.id, until))
+        return Flow.DONE
+
+    def _time_is_up(self) -> bool:
+        """--minutes: once the time is up the session ends (never in the middle of a card)."""
+        minutes = self.options.minutes
+        if minutes is None or self.queue.index == 0:
+            return False
+        if (self.clock() - self.tally.started).total_seconds() < minutes * 60:
+            return False
+        self.console.print(marks_view.time_up(minutes))
+        return True
 
     def _undo(self) -> bool:
         """Take back the last grade; False (and why, on screen) when it cannot be."""

@@ -116,6 +116,7 @@ def help_panel() -> Panel:
         ("r", "run the example and show every SQL statement"),
         ("e", "edit the example in $EDITOR, run it, compare query counts"),
         ("s", "skip this card (no grade)"),
+        ("b", "bury this card until tomorrow (no grade)"),
         ("u", "undo the last grade and show that card again"),
         ("q", "quit; every grade so far is saved"),
     ):
