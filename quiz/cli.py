@@ -248,7 +248,7 @@ def start(
     """Review due and new cards with spaced repetition (FSRS).
 
     Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
-    Easy), s skip, b bury until tomorrow, u undo, q quit, ? help.
+    Easy; Enter or Space is Good), s skip, b bury until tomorrow, u undo, q quit, ? help.
     """
     from quiz.commands.start import start as run_session
 
@@ -438,8 +438,8 @@ def topics(
 ) -> None:
     """Progress per topic and level.
 
-    Cards, new / learning / review / due now, and mastery (mean recall probability of the
-    cards you have reviewed).
+    Cards, new / learning / review / due now, and mastery: the mean recall of all the cards,
+    new and untested ones counting 0 (see the README).
     """
     from quiz.commands import views
 
@@ -510,14 +510,15 @@ def import_(
 @app.command()
 def reset(
     card: Annotated[
-        str | None, typer.Option("--card", metavar="ID", help="Reset only this card.")
+        str | None, typer.Option("--card", metavar="ID", help="Forget only this card's progress.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     deck: DeckOpt = None,
 ) -> None:
     """Forget progress, all of it or one card.
 
-    Asks first (or --yes) and writes a backup file before deleting anything.
+    Schedules and review logs only: the cards stay in their decks. Asks first (or --yes) and
+    writes a backup file before forgetting anything.
     """
     from quiz.commands import progress
 
@@ -693,6 +694,9 @@ def interview(
 
 def main() -> None:
     """Console-script entry point."""
+    from quiz.ui import encoding
+
+    encoding.install()  # a terminal without Unicode gets ASCII stand-ins, not a traceback
     try:
         app()
     finally:

@@ -175,9 +175,21 @@ def test_a_prediction_asks_again_after_input_it_cannot_use(cards: dict[str, Card
     questions = [Question(cards["s-count"], "predict")]
     card, out, _inp = interview(questions, [("lots", 3), ("u", 2), ("3", 4)])
     assert "type a whole number, e.g. 3" in out
-    assert "u is not used here" in out
+    assert "a prediction, Enter for I don't know, or q to end the interview" in out
     (answer,) = card.answers
     assert (answer.prediction, answer.guess, answer.seconds, answer.right) == ("3", 3, 9.0, None)
+
+
+def test_i_dont_know_is_an_answer_and_scored_as_a_miss(
+    cards: dict[str, Card], runner: Runner
+) -> None:
+    questions = [Question(cards["s-count"], "predict"), Question(cards["l-raise"], "predict")]
+    card, _, _ = interview(questions, [("", 20), ("d", 10)], runner=runner)
+    assert [(a.prediction, a.truth, a.right) for a in card.answers] == [
+        ("I don't know", 2, False),
+        ("I don't know", True, False),
+    ]
+    assert (card.predictions.got, card.predictions.out_of) == (0, 2)
 
 
 def test_predictions_are_checked_after_the_last_question(

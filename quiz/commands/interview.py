@@ -6,10 +6,11 @@ import contextlib
 import json
 import os
 import random
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import typer
 
@@ -71,12 +72,18 @@ def interview(
             f"nothing to ask: of the {len(cards)} cards these filters select, none has key "
             "points or a challenge that runs here"
         )
-    # with --json, stdout is the scorecard's alone: the interview itself goes to stderr
+    # with --json, stdout is the scorecard's alone: the interview itself (and every prompt the
+    # input source writes to stdout) goes to stderr
+    out = sys.stdout
     console = Console(stderr=as_json, highlight=False)
-    inp = TerminalInput(err=as_json)
+    inp = TerminalInput()
     store = open_default()
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     try:
-        with _runner(database, timeout, any(q.kind == "predict" for q in questions)) as runner:
+        with (
+            quiet,
+            _runner(database, timeout, any(q.kind == "predict" for q in questions)) as runner,
+        ):
             mock = MockInterview(questions, console, inp, clock, minutes, runner)
             try:
                 card = mock.run()
@@ -87,7 +94,7 @@ def interview(
                 store.record_interview(sofar.record())
                 console.print()
                 console.print(views.scorecard(sofar))
-                _show(console, sofar, store, as_json, markdown)
+                _show(console, sofar, store, out if as_json else None, markdown)
                 exc.saved = (  # type: ignore[attr-defined]
                     f"the interview so far is kept ({len(sofar.answers)} answered; "
                     "predictions not checked)"
@@ -95,11 +102,12 @@ def interview(
                 raise
         store.record_interview(card.record())
         try:
-            card = _after(console, inp, card, store, cards, clock)
+            with quiet:
+                card = _after(console, inp, card, store, cards, clock)
         except KeyboardInterrupt as exc:
             exc.saved = "the interview is kept; nothing was brought forward"  # type: ignore[attr-defined]
             raise
-        _show(console, card, store, as_json, markdown)
+        _show(console, card, store, out if as_json else None, markdown)
     finally:
         store.close()
     return 0
@@ -154,13 +162,14 @@ def _after(
 
 
 def _show(
-    console: Console, card: Scorecard, store: Store, as_json: bool, markdown: Path | None
+    console: Console, card: Scorecard, store: Store, json_to: TextIO | None, markdown: Path | None
 ) -> None:
-    """--json and --markdown: the scorecard as JSON on stdout, as Markdown in a file."""
+    """--json and --markdown: the scorecard as JSON on `json_to` (stdout), as Markdown in a
+    file."""
     from quiz.ui import interview_view as views
 
-    if as_json:
-        typer.echo(json.dumps(card.to_json(), indent=2))
+    if json_to is not None:
+        typer.echo(json.dumps(card.to_json(), indent=2), file=json_to)
     if markdown is not None:
         text = views.markdown(card, views.trend(store.interviews()[-5:]))
         try:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from quiz.deck.cards import Card
+    from quiz.editor import EditedRun
 
 
 def read_script(path: Path) -> str:
@@ -111,9 +112,7 @@ def run_and_report(
                 edited_filename=f"{label}-edited.py",
             )
             edited = both.edited or None  # an emptied file counts as no edit
-            return _report(
-                both.original, card, as_json, source, name, consoles, edited, both.result
-            )
+            return _report(both.original, card, as_json, source, name, consoles, edited, both)
         result = runner.run(
             source, filename=filename, meanwhile=load_checks if as_json else show_code
         )
@@ -129,38 +128,45 @@ def _report(
     name: str,
     consoles: list[Console],
     edited: str | None = None,
-    edited_result: RunResult | None = None,
+    both: EditedRun | None = None,
 ) -> int:
     """Print the run (and the edited version's) as JSON or as a report; the exit code.
     `consoles`: the console that already drew the code, if one did."""
+    from quiz.editor import edit_failures
+
     failures = _failures(card, result)
-    if edited is None:
-        edited_result = None
+    expected = _expected(card, result.database)
+    edited_result = both.result if both is not None and edited is not None else None
+    edited_failures = edit_failures(edited_result, expected) if edited_result else []
     if as_json:
         from quiz.ui.run_json import run_json
 
         data = run_json(card.id if card else None, result, failures)
         if edited_result is not None:
-            data["edited"] = run_json(None, edited_result, _plain_failures(edited_result))
+            data["edited"] = run_json(None, edited_result, edited_failures)
         _print_json(data)
         return 0 if not failures else 1
     from quiz.ui import run_report as render
 
     console = consoles[0] if consoles else common.console()
     if edited_result is None:
-        expected = _expected(card, result.database)
         shown = None if consoles else source
         render.run_report(console, result, shown, failures, expected=expected, title=name)
         return 0 if not failures else 1
-    assert edited is not None
+    assert edited is not None and both is not None
     console.print(render.Text("Your edited version:", style="bold"))
     render.run_report(
-        console, edited_result, edited, _plain_failures(edited_result), title=f"{name} (edited)"
+        console,
+        edited_result,
+        edited,
+        edited_failures,
+        expected=expected,
+        title=f"{name} (edited)",
     )
-    console.print(render.compare_counts(result, edited_result))
+    console.print(render.compare_counts(both, expected))
     if edited == source:
         console.print(render.Text("(you saved it unchanged)", style="dim"))
-    return 0 if edited_result.ok else ChecksFailed.exit_code
+    return 0 if not edited_failures else ChecksFailed.exit_code
 
 
 def _expected(card: Card | None, database: str) -> str | None:

@@ -39,7 +39,10 @@ def list_cards(
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
         marks = store.marks() if store is not None else {}
-    rows = stats.card_rows(cards, states, marks=marks, leech_threshold=_leech_threshold())
+        reviews = store.reviews() if store is not None else []
+    rows = stats.card_rows(
+        cards, states, marks=marks, leech_threshold=_leech_threshold(), reviews=reviews
+    )
     if due:
         rows = [r for r in rows if r.is_due and not r.held]
     if held:
@@ -91,7 +94,8 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
     with common.existing_store() as store:
         states = store.states() if store is not None else {}
         marks = store.marks() if store is not None else {}
-    summary = stats.topic_summary(loaded, states, marks=marks)
+        reviews = store.reviews() if store is not None else []
+    summary = stats.topic_summary(loaded, states, marks=marks, reviews=reviews)
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:

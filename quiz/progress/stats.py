@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,23 +25,43 @@ LEECH_THRESHOLD = 8  # the default of the leech_threshold setting (quiz/config.p
 STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
 
 
+def tested_cards(reviews: Iterable[Review]) -> set[str]:
+    """The cards whose memory has been put to the test and held: since the card's last
+    failure (an Again, or a wrong prediction whatever the grade), it was recalled at a review
+    it was due for. The first sight of a card tests nothing, however it is graded."""
+    tested: set[str] = set()
+    for r in sorted(reviews, key=lambda r: r.reviewed_at):
+        if r.rating == Rating.Again or r.prediction_right is False:
+            tested.discard(r.card_id)
+        elif r.was_due:
+            tested.add(r.card_id)
+    return tested
+
+
 @dataclass(frozen=True)
 class CardRow:
     card: Card
     state: str  # new | learning | review | relearning
     due: datetime | None
-    retrievability: float | None
+    retrievability: float | None  # FSRS's estimate, once the card has graduated to review
     lapses: int
     reps: int
     is_due: bool
     suspended: bool = False
     buried_until: datetime | None = None  # while the card is buried
     leech: bool = False  # lapsed at least the leech threshold's times
+    tested: bool = False  # see tested_cards
 
     @property
     def held(self) -> bool:
         """Out of reviews: suspended, or buried now."""
         return self.suspended or self.buried_until is not None
+
+    @property
+    def recall(self) -> float | None:
+        """The chance you recall the card now, as shown: FSRS's estimate, once your memory of
+        the card has been tested (None until then: one good grade proves nothing yet)."""
+        return self.retrievability if self.tested else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +74,7 @@ class CardRow:
             "retrievability": None
             if self.retrievability is None
             else round(self.retrievability, 4),
+            "recall": None if self.recall is None else round(self.recall, 4),
             "lapses": self.lapses,
             "reps": self.reps,
             "suspended": self.suspended,
@@ -68,10 +89,13 @@ def card_rows(
     now: datetime | None = None,
     marks: Marks | None = None,
     leech_threshold: int = LEECH_THRESHOLD,
+    reviews: Iterable[Review] = (),
 ) -> list[CardRow]:
-    """One row per card, new cards included, with whether it is suspended, buried or a leech."""
+    """One row per card, new cards included, with whether it is suspended, buried or a leech;
+    `reviews` (the log) says which are tested."""
     now = now or current_time()
     marks = marks or {}
+    tested = tested_cards(reviews)
     sched = scheduler.make_scheduler(fuzz=False)
     rows = []
     for card in cards:
@@ -97,6 +121,7 @@ def card_rows(
                 suspended,
                 buried,
                 leech=st.lapses >= leech_threshold,
+                tested=card.id in tested,
             )
         )
     return rows
@@ -120,13 +145,15 @@ class Bucket:
         else:
             self.learning += 1
         self.due += row.is_due and not row.held
-        if row.state != "new":  # a card in its (re)learning steps counts as not known yet
-            self.retrievabilities.append(row.retrievability or 0.0)
+        # every card counts: a new, untested or (re)learning card as not known yet
+        self.retrievabilities.append(row.recall or 0.0)
 
     @property
     def mastery(self) -> float | None:
+        """The mean recall of all the cards here (new and untested ones count 0); None until
+        one of them has been reviewed."""
         r = self.retrievabilities
-        return sum(r) / len(r) if r else None
+        return sum(r) / len(r) if r and self.new < self.cards else None
 
     def to_json(self) -> dict[str, Any]:
         m = self.mastery
@@ -157,9 +184,13 @@ class TopicSummary:
 
 
 def topic_summary(
-    library: Library, states: States, now: datetime | None = None, marks: Marks | None = None
+    library: Library,
+    states: States,
+    now: datetime | None = None,
+    marks: Marks | None = None,
+    reviews: Iterable[Review] = (),
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, states, now, marks)
+    rows = card_rows(library.cards, states, now, marks, reviews=reviews)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card

@@ -71,7 +71,7 @@ class Grader:
         self.leech_threshold = leech_threshold
         self.leech_action = leech_action
         self.leech: Leech | None = None  # what the last grade made a leech
-        self.held_back = 0  # due cards the daily review limit kept out of the queue
+        self.reviews_held_back = 0  # due cards the daily review limit kept out of the queue
         self._leech_suspended: dict[int, str] = {}  # review id -> the leech it suspended
 
     def queue(
@@ -103,7 +103,7 @@ class Grader:
                 and self.states[cid].state == State.Review
                 and scheduler.utc(self.states[cid].due) <= now
             )
-            self.held_back = max(0, due_reviews - reviews_left)
+            self.reviews_held_back = max(0, due_reviews - reviews_left)
         return scheduler.build_queue(
             order,
             self.states,
@@ -114,8 +114,31 @@ class Grader:
             reviews_allowed=reviews_left,
         )
 
+    def new_held_back(
+        self,
+        order: Sequence[str],
+        now: datetime,
+        *,
+        limit: int | None = None,
+        new_per_day: int | None = None,
+    ) -> tuple[int, int]:
+        """How many new cards of `order` today's new-card limit keeps out of the session (that
+        --limit would not have kept out anyway), and the --new value that lets them all in."""
+        per_day = new_per_day if new_per_day is not None else scheduler.DEFAULT_NEW_PER_DAY
+        new_today = self.store.new_cards_since(scheduler.start_of_day(now))
+        order = [cid for cid in order if cid not in self.marks or not self.marks[cid].held(now)]
+        due = sum(1 for cid in order if cid in self.states and self.is_due(cid, now))
+        new = sum(1 for cid in order if cid not in self.states)
+        wanted = new if limit is None else max(0, min(new, limit - due))
+        allowed = max(0, per_day - new_today)
+        return max(0, wanted - allowed), new_today + wanted
+
     def is_due(self, card_id: str, now: datetime) -> bool:
         return scheduler.utc(self.states[card_id].due) <= now
+
+    def due(self, card_id: str) -> datetime:
+        """When a graded card is due next."""
+        return scheduler.utc(self.states[card_id].due)
 
     def next_due(self, order: Sequence[str]) -> datetime | None:
         return scheduler.next_due(self._not_suspended(order), self.states)

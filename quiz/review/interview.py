@@ -25,6 +25,7 @@ Kind = Literal["open", "predict"]
 MINUTES: dict[Kind, int] = {"open": 3, "predict": 2}
 PATTERN: tuple[Kind, ...] = ("open", "open", "predict")  # the mix, repeated
 WEAKEST = 2  # topics pointed at
+DONT_KNOW = "I don't know"  # a prediction not made: scored as a miss once the run settles it
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,11 @@ class Answer:
 
     @property
     def right(self) -> bool | None:
-        if self.guess is None or self.truth is None:
+        """None: not a prediction, or nothing settled it."""
+        if self.truth is None:
             return None
+        if self.guess is None:
+            return False if self.prediction == DONT_KNOW else None
         return self.guess == self.truth
 
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from quiz.deck.cards import Card
 from quiz.deck.checks import challenge_truth
 from quiz.review import actions, keypoints
-from quiz.review.interview import Answer, Question, Scorecard
+from quiz.review.interview import DONT_KNOW, Answer, Question, Scorecard
 from quiz.review.keys import InputSource
 from quiz.sandbox.client import Runner
 from quiz.ui import card_view, session_views
@@ -114,13 +114,15 @@ class MockInterview:
             answer = Answer(
                 question,
                 seconds=(self.clock() - shown).total_seconds(),
-                prediction=said.said,
-                guess=said.guess,
+                prediction=said.said if said is not None else DONT_KNOW,
+                guess=said.guess if said is not None else None,
             )
         self.console.print(views.answered(answer.seconds, question.minutes))
         return answer
 
-    def _prediction(self, card: Card) -> actions.Prediction:
+    def _prediction(self, card: Card) -> actions.Prediction | None:
+        """The learner's prediction; None for "I don't know" (Enter, `d`) or `s`: in an
+        interview that is an answer too, and scored as a miss."""
         assert card.challenge is not None
         while True:
             if card.challenge.ask == "queries":
@@ -132,7 +134,9 @@ class MockInterview:
                 return said
             if said is actions.Command.QUIT:
                 raise EndInterview
-            hint = said.hint if isinstance(said, actions.Invalid) else "u is not used here"
+            if isinstance(said, actions.DontKnow) or said is actions.Command.SKIP:
+                return None
+            hint = said.hint if isinstance(said, actions.Invalid) else views.PREDICT_KEYS
             self.console.print(session_views.hint(hint))
 
     def _check(self, answer: Answer) -> Answer:

@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from quiz.review.interview import Answer, Question, Scorecard, TopicScore
 
 OPEN_PROMPT = "Your answer (one line, Enter when done · q ends the interview): "
-COUNT_PROMPT = "How many queries? (a number · q ends the interview) "
-RAISES_PROMPT = "Does it raise? y/n (q ends the interview) > "
+COUNT_PROMPT = "How many queries? (a number; Enter: I don't know · q ends the interview) "
+RAISES_PROMPT = "Does it raise? y/n (Enter: I don't know · q ends the interview) > "
+PREDICT_KEYS = "a prediction, Enter for I don't know, or q to end the interview"
 KIND_NAMES = {"open": "open question", "predict": "prediction"}
 
 

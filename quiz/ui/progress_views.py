@@ -88,7 +88,7 @@ def card_table(
         ("level", [difficulty(r.card.difficulty) for r in rows], "left"),
         ("state", [_state(r) for r in rows], "left"),
         ("due", [_short_due(r.due, r.is_due) for r in rows], "left"),
-        ("recall", [Text(_pct(r.retrievability)) for r in rows], "right"),
+        ("recall", [Text(_pct(r.recall)) for r in rows], "right"),
         ("lapses", [_lapses(r) for r in rows], "right"),
     ]
     widths = [max(len(name), *(len(c) for c in cells)) for name, cells, _ in columns]
@@ -126,7 +126,8 @@ def topics_table(summaries: list[TopicSummary]) -> Table:
     for s in summaries:
         b = s.total
         table.add_row(
-            safe_text(s.name, style="bold"),
+            # the slug is what --topic takes, as well as the name
+            safe_text(s.name, style="bold") + safe_text(f" ({s.slug})", style="dim"),
             str(b.cards),
             str(b.new),
             str(b.learning),
@@ -199,7 +200,7 @@ def stats_report(s: Stats) -> Group:
     facts.add_row("streak", f"{s.streak_days} day{'s' if s.streak_days != 1 else ''}")
     facts.add_row(
         "true retention",
-        f"{_pct(s.retention)} of {s.retention_reviews} due reviews"
+        f"{_pct(s.retention)} of {plural(s.retention_reviews, 'due review')}"
         if s.retention_reviews
         else "— (no reviews of due cards yet)",
     )
