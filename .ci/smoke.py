@@ -46,6 +46,9 @@ COMMANDS = [
     "export",
     "import",
     "reset",
+    "optimize",
+    "schema",
+    "new",
     "trust",
     "suspend",
     "unsuspend",
@@ -249,6 +252,34 @@ def check_plain_conversion(s: Smoke) -> None:
     equal("the plain-conversion probe", (done.returncode, done.stderr), (0, "False\n"))
 
 
+def check_tools(s: Smoke) -> None:
+    """Completion, the deck schema, optimize (with or without its extra), new without a terminal."""
+    env = {"_SQLAQUIZ_COMPLETE": "complete_bash", "COMP_WORDS": f"sqlaquiz run {CARD}"}
+    done = s.sqlaquiz(env={**env, "COMP_CWORD": "2"})
+    equal("completion of a card id", done.stdout.splitlines(), [CARD])
+    schema = json.loads(s.sqlaquiz("schema").stdout)
+    contains("schema", json.dumps(schema["$defs"]["Card"]["properties"]), "key_points")
+    done = subprocess.run(
+        [SQLAQUIZ, "optimize"], capture_output=True, text=True, env=s.env, timeout=120
+    )
+    s.count += 1
+    if done.returncode == 1:  # the lowest-deps install has no extras
+        equal(
+            "optimize without its extra",
+            done.stderr,
+            "error: fitting parameters needs the 'optimizer' extra: "
+            "pip install 'sqlaquiz[optimizer]'\n",
+        )
+    else:
+        equal("optimize", done.returncode, 0)
+        contains("optimize", done.stdout, "Not enough history to fit")
+    equal(
+        "new without a terminal",
+        s.sqlaquiz("new", "--topic", "sessions", code=2).stderr,
+        "error: --difficulty is needed: there is no terminal to ask in\n",
+    )
+
+
 def main() -> None:
     all_cards = "--all-cards" in sys.argv[1:]
     started = time.monotonic()
@@ -261,6 +292,7 @@ def main() -> None:
         check_platform_dirs(s)
         check_run(s, cards, all_cards)
         check_progress(s)
+        check_tools(s)
     print(
         f"smoke: {s.count} sqlaquiz commands passed on Python {sys.version.split()[0]} "
         f"in {time.monotonic() - started:.1f} s"

@@ -23,7 +23,7 @@ import typer  # noqa: E402
 from typer.core import TyperGroup  # noqa: E402
 
 from quiz import __version__  # noqa: E402
-from quiz.commands import common, params  # noqa: E402
+from quiz.commands import common, complete, params  # noqa: E402
 from quiz.errors import EXIT_INTERRUPTED, QuizError, Terminated  # noqa: E402
 
 
@@ -150,7 +150,13 @@ DeckOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 TopicOpt = Annotated[
     list[str] | None,
-    typer.Option("--topic", "-t", metavar="TOPIC", help="Topic slug or name (repeatable)."),
+    typer.Option(
+        "--topic",
+        "-t",
+        metavar="TOPIC",
+        help="Topic slug or name (repeatable).",
+        autocompletion=complete.topics,
+    ),
 ]
 LevelOpt = Annotated[
     list[str] | None,
@@ -160,9 +166,13 @@ LevelOpt = Annotated[
         metavar="LEVEL",
         help="easy, medium or hard (repeatable).",
         show_default=False,
+        autocompletion=complete.levels,
     ),
 ]
-TagOpt = Annotated[list[str] | None, typer.Option("--tag", metavar="TAG", help="Tag (repeatable).")]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="TAG", help="Tag (repeatable).", autocompletion=complete.tags),
+]
 DbOpt = Annotated[
     str | None,
     typer.Option(
@@ -170,6 +180,7 @@ DbOpt = Annotated[
         metavar="DB",
         help="sqlite or postgresql (default: the db setting, else sqlite).",
         show_default=False,
+        autocompletion=complete.databases,
     ),
 ]
 TimeoutOpt = Annotated[
@@ -275,7 +286,12 @@ def start(
 @app.command()
 def run(
     card_id: Annotated[
-        str | None, typer.Argument(metavar="CARD_ID", help="The card whose example to run.")
+        str | None,
+        typer.Argument(
+            metavar="CARD_ID",
+            help="The card whose example to run.",
+            autocompletion=complete.card_ids,
+        ),
     ] = None,
     file: Annotated[
         Path | None,
@@ -305,6 +321,7 @@ def run(
             metavar="DB",
             help="sqlite, postgresql, or both side by side (default: the db setting, else sqlite).",
             show_default=False,
+            autocompletion=complete.databases,
         ),
     ] = None,
     sql: Annotated[
@@ -350,7 +367,12 @@ def validate(
     ] = False,
     card_filter: Annotated[
         list[str] | None,
-        typer.Option("--card", metavar="ID", help="Only these card ids (repeatable)."),
+        typer.Option(
+            "--card",
+            metavar="ID",
+            help="Only these card ids (repeatable).",
+            autocompletion=complete.card_ids,
+        ),
     ] = None,
     jobs: Annotated[
         int,
@@ -366,6 +388,9 @@ def validate(
     timeout: TimeoutOpt = None,
     deck: DeckOpt = None,
     db: DbOpt = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Check again on every save, until Ctrl-C.")
+    ] = False,
 ) -> None:
     """Check decks; with --run, prove every card's claims.
 
@@ -374,16 +399,22 @@ def validate(
     """
     from quiz.commands.validate import validate_command
 
-    code = validate_command(
-        paths,
-        run_examples=run_examples,
-        card_ids=card_filter or [],
-        jobs=jobs,
-        timeout=timeout,
-        decks=deck,
-        database=db,
-    )
-    raise typer.Exit(code)
+    def check() -> int:
+        return validate_command(
+            paths,
+            run_examples=run_examples,
+            card_ids=card_filter or [],
+            jobs=jobs,
+            timeout=timeout,
+            decks=deck,
+            database=db,
+        )
+
+    if watch:
+        from quiz.commands.validate import watch_decks
+
+        raise typer.Exit(watch_decks(paths, deck, check))
+    raise typer.Exit(check())
 
 
 # ------------------------------------------------------------------ progress views
@@ -448,7 +479,12 @@ def topics(
 
 @app.command()
 def show(
-    card_id: Annotated[str, typer.Argument(metavar="CARD_ID", help="The card to show.")],
+    card_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="CARD_ID", help="The card to show.", autocompletion=complete.card_ids
+        ),
+    ],
     with_answer: Annotated[
         bool, typer.Option("--answer", "-a", help="Also show the answer and the example.")
     ] = False,
@@ -510,7 +546,13 @@ def import_(
 @app.command()
 def reset(
     card: Annotated[
-        str | None, typer.Option("--card", metavar="ID", help="Forget only this card's progress.")
+        str | None,
+        typer.Option(
+            "--card",
+            metavar="ID",
+            help="Forget only this card's progress.",
+            autocompletion=complete.card_ids,
+        ),
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     deck: DeckOpt = None,
@@ -523,6 +565,93 @@ def reset(
     from quiz.commands import progress
 
     raise typer.Exit(progress.reset(card, yes=yes, decks=deck))
+
+
+# ------------------------------------------------------------------ optimize
+
+
+@app.command()
+def optimize(
+    as_json: JsonOpt = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Forget the fitted parameters: FSRS's defaults again.")
+    ] = False,
+) -> None:
+    """Fit FSRS's parameters to your own review history.
+
+    Scores FSRS's defaults, your current parameters and the fitted ones on the same history
+    (log loss, RMSE) and keeps the fitted ones only when they predict it better. Needs the
+    optional extra: pip install 'sqlaquiz[optimizer]'.
+    """
+    from quiz.commands.optimize import optimize as command
+
+    raise typer.Exit(command(as_json=as_json, reset=reset))
+
+
+# ------------------------------------------------------------------ authoring
+
+
+@app.command()
+def schema(
+    file: Annotated[
+        Path | None,
+        typer.Argument(metavar="FILE", help="Write it here and print the modeline to use."),
+    ] = None,
+) -> None:
+    """Print the deck format as a JSON Schema, for editors.
+
+    YAML editors (VS Code's YAML extension, anything using yaml-language-server) validate and
+    complete a deck file whose first line is `# yaml-language-server: $schema=FILE`.
+    """
+    from quiz.commands.schema import schema as command
+
+    command(file)
+
+
+@app.command()
+def new(
+    topic: Annotated[
+        str | None,
+        typer.Option(
+            "--topic",
+            "-t",
+            metavar="TOPIC",
+            help="Topic slug or name; a new slug starts a new topic (asked when missing).",
+            autocompletion=complete.topics,
+        ),
+    ] = None,
+    difficulty: Annotated[
+        str | None,
+        typer.Option(
+            "--difficulty",
+            "-d",
+            metavar="LEVEL",
+            help="easy, medium or hard (asked when missing).",
+            autocompletion=complete.levels,
+        ),
+    ] = None,
+    card_id: Annotated[
+        str | None,
+        typer.Option("--id", metavar="ID", help="The new card's id (asked when missing)."),
+    ] = None,
+    deck: Annotated[
+        Path | None,
+        typer.Option(
+            "--deck",
+            metavar="FILE",
+            help="The deck file to add to (default: your deck for the topic).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Write a new card into one of your decks, in your editor.
+
+    Scaffolds the card, opens $EDITOR, and adds it to the deck once it passes validate's
+    checks; on errors it reopens the editor or keeps your draft aside. Nothing you wrote is lost.
+    """
+    from quiz.commands.new import new as command
+
+    raise typer.Exit(command(topic=topic, difficulty=difficulty, card_id=card_id, deck=deck))
 
 
 # ------------------------------------------------------------------ trust
@@ -553,7 +682,12 @@ def trust(
 
 CardIdsArg = Annotated[
     list[str] | None,
-    typer.Argument(metavar="CARD_ID...", help="Cards, by id.", show_default=False),
+    typer.Argument(
+        metavar="CARD_ID...",
+        help="Cards, by id.",
+        show_default=False,
+        autocompletion=complete.card_ids,
+    ),
 ]
 LeechesOpt = Annotated[
     bool, typer.Option("--leeches", help="Every leech (lapses at the leech_threshold setting).")
@@ -623,7 +757,12 @@ def unsuspend(
 @app.command("config")
 def config_(
     key: Annotated[
-        str | None, typer.Argument(metavar="KEY", help="A setting (all of them when omitted).")
+        str | None,
+        typer.Argument(
+            metavar="KEY",
+            help="A setting (all of them when omitted).",
+            autocompletion=complete.settings,
+        ),
     ] = None,
     value: Annotated[
         list[str] | None,

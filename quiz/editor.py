@@ -144,12 +144,15 @@ def edit_and_run(
     edited_filename: str,
     start: str | None = None,
     on_edited: Callable[[str], object] | None = None,
+    script: str | None = None,
 ) -> EditedRun:
     """Open `start` (an earlier edit; default `source`) in the editor as `name`.py, hand what
     was saved to `on_edited`, then run the original and the user's version with the same
-    runner. UsageError when no editor can run."""
+    runner (`script`: both run as that script would, see Runner.request_for). UsageError when
+    no editor can run."""
     edited = edit_in_editor(start if start is not None else source, name)
     if on_edited is not None:
         on_edited(edited)
-    original = runner.run(source, filename=filename)
-    return EditedRun(source, edited, original, runner.run(edited, filename=edited_filename))
+    original = runner.run(source, filename=filename, script=script)
+    mine = runner.run(edited, filename=edited_filename, script=script)
+    return EditedRun(source, edited, original, mine)

@@ -58,6 +58,29 @@ def read_text(path: Path | str, limit: int) -> str:
     return read_file(path, limit).decode("utf-8")
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` whole or not at all, through a temporary file beside it (also
+    with two sqlaquiz at once). A file that exists keeps its permissions; a new one gets the
+    usual ones (0666 less the umask)."""
+    import tempfile
+
+    try:
+        mode = os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def _size(n: int) -> str:
     return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n:,} bytes"
 
@@ -155,8 +178,17 @@ def data_dir(create: bool = True) -> Path:
 
 
 def user_deck_paths(cli_paths: list[Path] | None) -> list[Path]:
-    """User decks: `--deck` options first, then the entries of $SQLAQUIZ_DECKS."""
+    """User decks: `--deck` options first, then the entries of $SQLAQUIZ_DECKS, then the
+    decks `sqlaquiz new` created (`my_decks_dir()`, once it exists)."""
     paths = list(cli_paths or [])
     env = os.environ.get(DECKS_ENV, "")
     paths.extend(Path(p).expanduser() for p in env.split(os.pathsep) if p.strip())
+    mine = my_decks_dir()
+    if _is_dir(mine):
+        paths.append(mine)
     return paths
+
+
+def my_decks_dir() -> Path:
+    """Where `sqlaquiz new` puts a deck for a topic no deck of yours has yet."""
+    return data_dir(create=False) / "decks"

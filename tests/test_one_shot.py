@@ -286,8 +286,11 @@ def test_the_early_request_is_the_one_the_run_command_sends(
     worker = early.take()
     assert worker is not None
     try:
-        command_sends = Runner(timeout=5.0, warm=False).request_for("print('mine')\n", "mine.py")
+        command_sends = Runner(timeout=5.0, warm=False).request_for(
+            "print('mine')\n", "mine.py", script="mine.py"
+        )
         assert worker.pending == command_sends
+        assert (command_sends.script_dir, command_sends.cwd) == (str(tmp_path), str(tmp_path))
         assert (worker.warm, worker.database) == (False, "sqlite")
     finally:
         worker.close(stop=True)
@@ -397,3 +400,24 @@ def test_what_the_command_refuses_starts_no_run_from_the_shell(tmp_path: Path, k
     says = "not a regular file" if kind != "too long a timeout" else "less than or equal to 3600"
     assert says in done.stderr
     assert list(temp.iterdir()) == []
+
+
+def test_run_file_runs_a_script_as_python_would(tmp_path: Path) -> None:
+    """The script's folder is importable and relative paths start where the user ran it; in
+    the sandbox both are readable and only the run's own folder is writable."""
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "models.py").write_text("NAME = 'the models module'\n")
+    (tmp_path / "data.txt").write_text("data beside the user\n")
+    (tmp_path / "app" / "main.py").write_text(
+        "import os\nimport models\nprint(models.NAME)\n"
+        "with open('data.txt') as f:\n    print(f.read().strip())\n"
+        "print(os.getcwd())\n"
+    )
+    done = _sqlaquiz("run", "--file", "app/main.py", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["cells"][0]["stdout"] == f"the models module\ndata beside the user\n{tmp_path}\n"
+    plain = subprocess.run(
+        [sys.executable, "app/main.py"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert plain.stdout == data["cells"][0]["stdout"]  # the same as plain python

@@ -495,3 +495,29 @@ def test_examples_do_not_inherit_sqlaquiz_future_imports(runner: Runner) -> None
     function works (capture.py itself uses `from __future__ import annotations`)."""
     result = runner.run("def f(x: int) -> None:\n    pass\nprint(f.__annotations__['x'])\n")
     assert result.cells[0].stdout == "<class 'int'>\n"
+
+
+def test_an_example_that_closes_the_runs_files_is_reported_as_such(runner: Runner) -> None:
+    result = runner.run("import os\nos.closerange(3, 4096)\n")
+    assert result.problem() == (
+        "the process exited with status 70 before finishing: the example called os._exit(70), "
+        "or closed files it does not own"
+    )
+    assert runner.run("print('next')").cells[0].stdout == "next\n"
+
+
+def test_when_recording_fails_the_reason_is_given(runner: Runner) -> None:
+    # the result file's descriptor closed, the "done" pipe still open: the child says why
+    code = (
+        "import os, sys\n"
+        "for fd in range(3, 4096):\n"
+        "    try:\n"
+        "        if os.readlink(f'/proc/self/fd/{fd}').endswith('.jsonl'):\n"
+        "            os.close(fd)\n"
+        "    except OSError:\n"
+        "        pass\n"
+    )
+    result = runner.run(code)
+    assert result.problem() == (
+        "the run could not be recorded (OSError: [Errno 9] Bad file descriptor)"
+    ), result.problem()

@@ -110,7 +110,8 @@ def start_run_worker(argv: list[str] | None = None) -> None:
         return
     # Built the way the command builds it (the file's label is the Path's), so that the two
     # compare equal.
-    worker.send(Runner(timeout=timeout, warm=False).request_for(code, str(Path(script))))
+    runner = Runner(timeout=timeout, warm=False)
+    worker.send(runner.request_for(code, str(Path(script)), script=str(Path(script))))
 
 
 def _configured() -> tuple[str, str] | None:

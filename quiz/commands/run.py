@@ -81,6 +81,7 @@ def run_and_report(
     """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
     name = f"{card.id}.py" if card else Path(label).name
     filename = f"{label}.py" if card else label
+    script = None if card else label  # a script runs as `python script.py` would
     consoles: list[Console] = []  # made after the request is sent: Rich takes a while
 
     def load_checks() -> None:  # while the example runs, rather than after
@@ -110,11 +111,15 @@ def run_and_report(
                 name=Path(name).stem,
                 filename=filename,
                 edited_filename=f"{label}-edited.py",
+                script=script,
             )
             edited = both.edited or None  # an emptied file counts as no edit
             return _report(both.original, card, as_json, source, name, consoles, edited, both)
         result = runner.run(
-            source, filename=filename, meanwhile=load_checks if as_json else show_code
+            source,
+            filename=filename,
+            meanwhile=load_checks if as_json else show_code,
+            script=script,
         )
         # Drawn before the runner closes: the worker tidies up after the run meanwhile.
         return _report(result, card, as_json, source, name, consoles)
@@ -190,7 +195,9 @@ def run_on_both(
             common.database(database) as db,
             Runner(timeout=timeout, database=db, warm=False) as runner,
         ):
-            results[database] = runner.run(source, filename=filename)
+            results[database] = runner.run(
+                source, filename=filename, script=None if card else label
+            )
     failures = {name: _failures(card, result) for name, result in results.items()}
     ok = not any(failures.values())
     if as_json:

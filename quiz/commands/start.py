@@ -25,6 +25,7 @@ def start(
 ) -> int:
     """Run the session; return its exit code. Options left out (None) come from the settings."""
     from quiz import config
+    from quiz.progress.parameters import in_use
     from quiz.progress.store import open_default
     from quiz.review.keys import TerminalInput
     from quiz.review.session import ReviewSession, SessionOptions
@@ -58,6 +59,7 @@ def start(
         leech_threshold=settings.leech_threshold,
         leech_action=settings.leech_action,
         minutes=minutes,
+        parameters=in_use(),
     )
     store = open_default()
     try:

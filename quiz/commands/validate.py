@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -147,3 +148,22 @@ def validate(
     if problems:
         return DeckError.exit_code
     return 0 if ok else ChecksFailed.exit_code
+
+
+def watch_decks(paths: list[Path] | None, decks: list[Path] | None, check: Any) -> int:
+    """`validate --watch`: `check` now and on every save of the decks it checks, until Ctrl-C.
+    A check that raises (an unknown --card, an untrusted deck) is one line, and watching goes on."""
+    from quiz.commands.watch import watch
+    from quiz.errors import QuizError
+    from quiz.paths import bundled_content_dir, user_deck_paths
+
+    watched = list(paths) if paths else [bundled_content_dir(), *user_deck_paths(decks)]
+
+    def checked() -> int:
+        try:
+            return int(check())
+        except QuizError as exc:
+            common.err_console().print(common.labelled("error: ", "bold red", str(exc)))
+            return exc.exit_code
+
+    return watch(common.console(), watched, checked)

@@ -27,6 +27,7 @@ def list_cards(
 ) -> None:
     from quiz.deck.search import search as find
     from quiz.progress import stats
+    from quiz.progress.parameters import in_use
     from quiz.ui import progress_views
 
     cards = common.select(common.library(decks), topics, levels, tags)
@@ -41,7 +42,12 @@ def list_cards(
         marks = store.marks() if store is not None else {}
         reviews = store.reviews() if store is not None else []
     rows = stats.card_rows(
-        cards, states, marks=marks, leech_threshold=_leech_threshold(), reviews=reviews
+        cards,
+        states,
+        marks=marks,
+        leech_threshold=_leech_threshold(),
+        parameters=in_use(),
+        reviews=reviews,
     )
     if due:
         rows = [r for r in rows if r.is_due and not r.held]
@@ -88,6 +94,7 @@ def _leech_threshold() -> int:
 
 def topics(*, as_json: bool, decks: list[Path] | None) -> None:
     from quiz.progress import stats
+    from quiz.progress.parameters import in_use
     from quiz.ui import progress_views
 
     loaded = common.library(decks)
@@ -95,7 +102,7 @@ def topics(*, as_json: bool, decks: list[Path] | None) -> None:
         states = store.states() if store is not None else {}
         marks = store.marks() if store is not None else {}
         reviews = store.reviews() if store is not None else []
-    summary = stats.topic_summary(loaded, states, marks=marks, reviews=reviews)
+    summary = stats.topic_summary(loaded, states, marks=marks, parameters=in_use(), reviews=reviews)
     if as_json:
         typer.echo(json.dumps([t.to_json() for t in summary], indent=2))
     else:

@@ -178,3 +178,13 @@ def _write(folder: Path, path: Path, key: str, library: Library, secret: bytes) 
         if temp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(temp)
+
+
+def cached_library(extra: list[Path]) -> Library | None:
+    """The cached library for these decks when the cache holds a current entry, else None:
+    nothing is loaded or written (shell completion answers from this, never from pydantic)."""
+    secret = _secret()
+    if secret is None:
+        return None
+    key = _key(extra)
+    return _read(cache_dir() / f"decks-{key[:24]}.json", key, secret)

@@ -89,14 +89,16 @@ def card_rows(
     now: datetime | None = None,
     marks: Marks | None = None,
     leech_threshold: int = LEECH_THRESHOLD,
+    parameters: Sequence[float] | None = None,
     reviews: Iterable[Review] = (),
 ) -> list[CardRow]:
     """One row per card, new cards included, with whether it is suspended, buried or a leech;
+    recall as FSRS with `parameters` (the learner's fitted ones, else its defaults) predicts it;
     `reviews` (the log) says which are tested."""
     now = now or current_time()
     marks = marks or {}
     tested = tested_cards(reviews)
-    sched = scheduler.make_scheduler(fuzz=False)
+    sched = scheduler.make_scheduler(fuzz=False, parameters=parameters)
     rows = []
     for card in cards:
         st = states.get(card.id)
@@ -188,9 +190,10 @@ def topic_summary(
     states: States,
     now: datetime | None = None,
     marks: Marks | None = None,
+    parameters: Sequence[float] | None = None,
     reviews: Iterable[Review] = (),
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, states, now, marks, reviews=reviews)
+    rows = card_rows(library.cards, states, now, marks, parameters=parameters, reviews=reviews)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card

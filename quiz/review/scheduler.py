@@ -21,13 +21,16 @@ def make_scheduler(
     fuzz: bool = True,
     learning_steps: Sequence[timedelta] | None = None,
     relearning_steps: Sequence[timedelta] | None = None,
+    parameters: Sequence[float] | None = None,
 ) -> Scheduler:
     """FSRS with the desired retention and, when given, the (re)learning steps (None: fsrs's
-    own, 1m 10m and 10m)."""
+    own, 1m 10m and 10m) and the learner's own `parameters` (what `sqlaquiz optimize` fitted;
+    None: fsrs's defaults)."""
     if not 0.7 <= retention <= 0.99:
         raise ValueError("desired retention must be between 0.70 and 0.99")
     default = Scheduler()
     return Scheduler(
+        parameters=default.parameters if parameters is None else tuple(parameters),
         desired_retention=retention,
         enable_fuzzing=fuzz,
         learning_steps=default.learning_steps if learning_steps is None else tuple(learning_steps),

@@ -50,6 +50,7 @@ class SessionOptions:
     leech_threshold: int = 8
     leech_action: str = "keep"
     minutes: float | None = None  # end the session after the card on screen once time is up
+    parameters: tuple[float, ...] | None = None  # fitted by `sqlaquiz optimize`
 
 
 class Flow(Enum):
@@ -111,6 +112,7 @@ class ReviewSession:
                 fuzz=options.fuzz,
                 learning_steps=options.learning_steps,
                 relearning_steps=options.relearning_steps,
+                parameters=options.parameters,
             ),
             save=not options.cram,
             session_id=uuid.uuid4().hex,

@@ -99,10 +99,16 @@ class Runner:
 
     def request_for(
         self, code: str, filename: str = "example.py", env: dict[str, str] | None = None,
-        batch: bool = False,
+        batch: bool = False, script: str | None = None,
     ) -> RunRequest:  # fmt: skip
-        """The request this runner sends for one run (`env`: the run's database)."""
+        """The request this runner sends for one run (`env`: the run's database; `script`: the
+        path of a script run as `python script.py` runs it, from the current folder)."""
+        script_dir = cwd = None
+        if script is not None:
+            script_dir, cwd = os.path.dirname(os.path.abspath(script)), os.getcwd()
         return RunRequest(
+            script_dir=script_dir,
+            cwd=cwd,
             code=code,
             filename=filename,
             batch=batch,
@@ -118,12 +124,14 @@ class Runner:
         filename: str = "example.py",
         batch: bool = False,
         meanwhile: Callable[[], object] | None = None,
+        script: str | None = None,
     ) -> RunResult:
         """Run one example on a fresh database and report what happened (`batch`: more runs
-        follow at once; `meanwhile`: called while the example runs, e.g. to draw its code)."""
+        follow at once; `meanwhile`: called while the example runs, e.g. to draw its code;
+        `script`: see `request_for`)."""
         name = self.database.name
         with self.database.provision() as env:
-            request = self.request_for(code, filename, env, batch)
+            request = self.request_for(code, filename, env, batch, script)
             worker = self._take()
             if worker.pending is not None and worker.pending != request:
                 self._drop(worker)  # sent ahead for a run that is not this one

@@ -101,9 +101,14 @@ def database_ports(env: dict[str, str]) -> set[int]:
     return ports
 
 
-def restrict(write_dir: str, ports: set[int] = frozenset()) -> str | None:  # type: ignore[assignment]
+def restrict(
+    write_dir: str,
+    ports: set[int] = frozenset(),  # type: ignore[assignment]
+    readable: list[str] | None = None,
+) -> str | None:
     """Confine this process and its descendants; returns what was applied ("landlock ABI n"),
-    or None where the kernel has no Landlock. Raises OSError if applying it fails midway."""
+    or None where the kernel has no Landlock. Raises OSError if applying it fails midway.
+    `readable`: more folders it may read (a script's working directory)."""
     abi = abi_version()
     libc = _libc()
     if abi < 1 or libc is None:
@@ -118,7 +123,7 @@ def restrict(write_dir: str, ports: set[int] = frozenset()) -> str | None:  # ty
         raise OSError(ctypes.get_errno(), "landlock_create_ruleset failed")
     try:
         read = EXECUTE | READ_FILE | READ_DIR
-        for path in read_paths():
+        for path in [*read_paths(), *(readable or [])]:
             _allow(libc, ruleset, path, read & fs)
         for path in DEVICES_RW:
             _allow(libc, ruleset, path, (READ_FILE | WRITE_FILE | (1 << 14)) & fs)

@@ -38,6 +38,10 @@ class RunRequest:
     output_limit: int = OUTPUT_LIMIT
     env: dict[str, str] = field(default_factory=dict)
     sandbox: bool = True  # Landlock where the kernel has it (False: SQLAQUIZ_SANDBOX=off)
+    # `run --file` runs a script as `python script.py` would: its folder first on sys.path and
+    # the user's working directory as its own; both readable, neither writable in the sandbox.
+    script_dir: str | None = None
+    cwd: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -228,7 +228,12 @@ def _child_main(
     made = None
     if request.sandbox:  # from here on, in PID 1 of the run's own namespaces (if any)
         made = namespaces.enter(network=bool(landlock.database_ports(request.env)))
+    if request.script_dir is not None:  # as `python script.py`: its folder comes first
+        sys.path.insert(0, request.script_dir)
     _confine(request, out, made)
+    if request.cwd is not None:
+        with contextlib.suppress(OSError):  # gone meanwhile: the run folder stays its cwd
+            os.chdir(request.cwd)
     cap = request.memory_bytes
     if resource is not None and cap:
         # The cap is on what the example adds to the worker's address space (in a cold worker
@@ -258,7 +263,8 @@ def _confine(request: RunRequest, out: Any, made: str | None) -> None:
     tempfile.tempdir = workdir
     applied: str | None = "off"
     if request.sandbox:
-        applied = landlock.restrict(workdir, landlock.database_ports(request.env))
+        readable = [request.cwd] if request.cwd else []
+        applied = landlock.restrict(workdir, landlock.database_ports(request.env), readable)
         if applied and made:
             applied += f"; namespaces: {made}"
     out.write(json.dumps({"sandbox": applied}) + "\n")
@@ -278,7 +284,9 @@ def _current_vsize() -> int:
 
 # What a child says on its "done" pipe: the example starts now (a spare still priming, or a
 # cold worker still importing, does not eat into the example's timeout); it finished.
-STARTED, DONE = b"s", b"x"
+STARTED, DONE, FAILED = b"s", b"x", b"e"  # FAILED is followed by why
+FAILED_STATUS = 70  # the child's own exit status when it failed (EX_SOFTWARE)
+_WHY: list[str] = []  # why the last child failed, as it said on its "done" pipe
 WATCH_AFTER, WATCH_EVERY = 0.2, 0.1  # seconds: when and how often a run's memory is added up
 
 
@@ -326,6 +334,9 @@ def _wait(
                 said = os.read(done_fd, 1)
                 if said == STARTED:  # the timeout is the example's: it starts counting now
                     deadline = time.monotonic() + timeout
+                    continue
+                if said == FAILED:  # why follows; then the pipe closes as the child exits
+                    _WHY.append(os.read(done_fd, 512).decode("utf-8", "replace"))
                     continue
                 if said:
                     return None, False  # finished; the process may still be tearing down
@@ -403,6 +414,13 @@ def _describe_exit(
             return f"the process was killed (SIGKILL), probably out of memory{cap}"
         return f"the process was killed by {name}"
     code = os.WEXITSTATUS(status)
+    if code == FAILED_STATUS:
+        if _WHY:
+            return f"the run could not be recorded ({_WHY[-1]})"
+        return (
+            f"the process exited with status {code} before finishing: the example called "
+            f"os._exit({code}), or closed files it does not own"
+        )
     return f"the process exited with status {code} before finishing (os._exit?)"
 
 
@@ -528,8 +546,11 @@ class _Spare:
                             started=lambda: os.write(done_write, STARTED),
                         )
                         os.write(done_write, DONE)
-            except BaseException:
-                code = 70
+            except BaseException as exc:  # ours failed, not the example: say why, briefly
+                code = FAILED_STATUS
+                with contextlib.suppress(BaseException):
+                    why = f"{type(exc).__name__}: {exc}"[:300]
+                    os.write(done_write, FAILED + why.encode("utf-8", "replace"))
             finally:
                 os._exit(code)
         os.close(read_end)
@@ -592,6 +613,7 @@ def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], An
     timeout = request.timeout
     memory = request.memory_bytes
     started = time.perf_counter()
+    _WHY.clear()
     spare: _Spare | None = None
     if use_fork:
         spare = _take_spare()
