@@ -28,6 +28,11 @@ def editor_command() -> tuple[str, list[str]]:
     source = settings.source("editor")
     said = f"${source.where}" if source.kind == "env" else f"the editor setting ({source})"
     if editor is None:
+        for variable in ("VISUAL", "EDITOR"):  # set, but to nothing: a mistake worth a line
+            if variable in os.environ and not os.environ[variable].strip():
+                raise UsageError(
+                    f"${variable} is empty: set it to an editor command, e.g. {variable}=nano"
+                )
         if not sys.stdin.isatty():
             # vi without a terminal would wait for ever
             raise UsageError("no terminal to edit in: set $EDITOR to edit without one")

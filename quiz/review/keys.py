@@ -28,7 +28,7 @@ class InputSource(Protocol):
 class TerminalInput:
     """The session's input source for real use; tests pass their own (or pipe stdin)."""
 
-    def __init__(self, err: bool = False) -> None:
+    def __init__(self) -> None:
         self.interactive = sys.stdin.isatty()
         self.line_editing = self.interactive and typed.enable_line_editing()
 
