@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.text import Text
 
@@ -12,11 +12,28 @@ from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import difficulty
 
 
-def _markdown(text: str) -> RenderableType:
-    # Imported here: Markdown costs ~30 ms to import, and `run` draws code, never Markdown.
-    from rich.markdown import Markdown
+class Prose:
+    """A deck's Markdown. Where no colour can mark inline code (NO_COLOR, a pipe, TERM=dumb),
+    the code keeps its backticks: `expire_on_commit` must still read as code."""
 
-    return Markdown(text)
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # Imported here: Markdown costs ~30 ms to import, and `run` draws code, never Markdown.
+        from rich.markdown import Markdown
+
+        markdown = Markdown(self.text)
+        if console.no_color or console.color_system is None:
+            for token in markdown.parsed:
+                for child in token.children or ():
+                    if child.type == "code_inline":
+                        child.content = f"`{child.content}`"
+        yield markdown
+
+
+def _markdown(text: str) -> RenderableType:
+    return Prose(text)
 
 
 def card_header(card: Card, position: str | None = None) -> Text:
