@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import re
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pexpect
 import pyte
 import pytest
 
+from quiz.progress.records import ReviewInput
+from quiz.progress.store import DB_NAME, Store
+from quiz.review import scheduler
 from tests.test_terminal import sqlaquiz_command
 
 
@@ -95,3 +99,65 @@ def test_inline_code_is_coloured_not_quoted_in_colour(isolated_home: Path) -> No
     assert coloured(shown)
     assert "`db.commit()`" not in plain(shown)
     assert "db.commit() you read ticket.title" in plain(shown)
+
+
+# --------------------------------------------------------------------------- list, stats, topics
+
+LONGEST_ID = "fastapi-response-model-silent-n-plus-one"  # the longest id of the bundled decks
+NOW = datetime(2026, 3, 30, 9, 0, tzinfo=timezone.utc)
+
+
+def seed_progress(home: Path) -> None:
+    """Reviews spread over the last 30 days (the last today), and the longest id relearning."""
+    home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(home / DB_NAME)
+    fsrs = scheduler.make_scheduler(fuzz=False)
+
+    def grade(card_id: str, rating: int, at: datetime) -> None:
+        again = scheduler.rescheduler(fsrs, scheduler.Rating(rating), at)
+        store.record_review(ReviewInput(card_id, rating, at), again)
+
+    first = NOW - timedelta(days=29)
+    grade(LONGEST_ID, 3, first)
+    grade(LONGEST_ID, 3, first + timedelta(minutes=10))
+    for day in range(0, 30, 3):
+        for i in range(day % 7 + 1):
+            grade("sess-expire-on-commit", 3, first + timedelta(days=day, minutes=i))
+    grade(LONGEST_ID, 1, NOW - timedelta(minutes=1))
+    store.close()
+
+
+def test_list_fits_80_columns_with_the_longest_id_relearning(isolated_home: Path) -> None:
+    seed_progress(isolated_home)
+    shown = plain(output(["list"], isolated_home, cols=80, SQLAQUIZ_NOW=NOW.isoformat()))
+    lines = shown.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    (row,) = [line for line in lines if line.startswith(LONGEST_ID)]
+    words = row.split()
+    assert (words[1:3], words[-2:]) == (["hard", "relearning"], ["—", "1"])
+
+
+def test_the_30_day_chart_fits_60_columns_and_ends_with_today(isolated_home: Path) -> None:
+    seed_progress(isolated_home)
+    child, screen = spawn(["stats"], isolated_home, rows=60, cols=60, SQLAQUIZ_NOW=NOW.isoformat())
+    child.expect(pexpect.EOF)
+    lines = screen.text().splitlines()
+    top = next(i for i, line in enumerate(lines) if "reviews per day" in line)
+    chart = lines[top + 1 : top + 9]
+    assert all(line.endswith("│") for line in chart), "\n".join(lines)  # no row wrapped
+    bars, axis, dates = chart[4], chart[5], chart[6]
+    assert axis.startswith("│ " + "·" * 30 + " ")
+    # today (one review) is the last column, right under the end of today's date
+    today = 2 + 29
+    assert bars[today] != " " and bars[today + 1] == " "
+    assert dates[2:].startswith("Mar 01") and dates[: today + 1].endswith("Mar 30")
+
+
+def test_topics_stay_readable_at_60_columns(isolated_home: Path) -> None:
+    child, screen = spawn(["topics"], isolated_home, rows=200, cols=60)
+    child.expect(pexpect.EOF)
+    lines = screen.text().splitlines()
+    assert "Engine, session & FastAPI setup" in lines
+    i = lines.index("Sessions & transactions")
+    assert lines[i + 1].split() == ["all", "7", "7", "0", "0", "0", "—"]
+    assert lines[i + 3].split()[0] == "medium"
