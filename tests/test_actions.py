@@ -33,9 +33,10 @@ from quiz.review.scheduler import Rating
         ("u", Command.UNDO),
         ("q", Command.QUIT),
         ("?", Command.HELP),
+        ("x", Command.EXPAND),
         ("", None),  # Enter asks again
         ("5", None),
-        ("x", None),
+        ("z", None),
         ("12", None),
     ],
 )
@@ -44,7 +45,7 @@ def test_grade_keys(key: str, action: Grade | Command | None) -> None:
 
 
 def test_the_keys_a_terminal_accepts_are_the_keys_that_mean_something() -> None:
-    assert sorted(GRADE_KEYS) == sorted("1234resuq?")
+    assert sorted(GRADE_KEYS) == sorted("1234resuq?x")
     assert all(grade_key(k) is not None for k in GRADE_KEYS)
     assert all(raises_prediction(k) != Invalid("press y or n") for k in RAISES_KEYS)
 
@@ -73,6 +74,7 @@ def test_answer_lines(line: str, said: Answer | Command) -> None:
         ("0", Prediction(0, "0")),
         ("U", Command.UNDO),
         ("q", Command.QUIT),
+        (" x ", Command.EXPAND),  # the whole example, then the prompt again
         ("", Invalid("type a whole number, e.g. 3")),
         ("two", Invalid("type a whole number, e.g. 3")),
         ("-1", Invalid("type a whole number, e.g. 3")),
@@ -90,6 +92,7 @@ def test_count_predictions(line: str, said: Prediction | Command | Invalid) -> N
         ("n", Prediction(False, "n")),
         ("u", Command.UNDO),
         ("q", Command.QUIT),
+        ("x", Command.EXPAND),
         ("", Invalid("press y or n")),
     ],
 )

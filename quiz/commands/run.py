@@ -76,8 +76,10 @@ def run_and_report(
     as_json: bool,
     edit: bool,
     database: str = "sqlite",
+    full: bool = False,
 ) -> int:
-    """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
+    """Run, show the report (or JSON), return the exit code: 0 when the run holds up.
+    `full`: every statement of the setup cell, not a line that sums them up."""
     name = f"{card.id}.py" if card else Path(label).name
     filename = f"{label}.py" if card else label
     consoles: list[Console] = []  # made after the request is sent: Rich takes a while
@@ -112,13 +114,13 @@ def run_and_report(
             )
             edited = both.edited or None  # an emptied file counts as no edit
             return _report(
-                both.original, card, as_json, source, name, consoles, edited, both.result
+                both.original, card, as_json, source, name, consoles, edited, both.result, full
             )
         result = runner.run(
             source, filename=filename, meanwhile=load_checks if as_json else show_code
         )
         # Drawn before the runner closes: the worker tidies up after the run meanwhile.
-        return _report(result, card, as_json, source, name, consoles)
+        return _report(result, card, as_json, source, name, consoles, full=full)
 
 
 def _report(
@@ -130,6 +132,7 @@ def _report(
     consoles: list[Console],
     edited: str | None = None,
     edited_result: RunResult | None = None,
+    full: bool = False,
 ) -> int:
     """Print the run (and the edited version's) as JSON or as a report; the exit code.
     `consoles`: the console that already drew the code, if one did."""
@@ -146,21 +149,33 @@ def _report(
         return 0 if not failures else 1
     from quiz.ui import run_report as render
 
+    fold = None if full else FOLDED_SETUP
     console = consoles[0] if consoles else common.console()
     if edited_result is None:
         expected = _expected(card, result.database)
         shown = None if consoles else source
-        render.run_report(console, result, shown, failures, expected=expected, title=name)
+        console.print(
+            render.report(result, shown, failures, expected=expected, title=name, fold_setup=fold)
+        )
         return 0 if not failures else 1
     assert edited is not None
     console.print(render.Text("Your edited version:", style="bold"))
-    render.run_report(
-        console, edited_result, edited, _plain_failures(edited_result), title=f"{name} (edited)"
+    console.print(
+        render.report(
+            edited_result,
+            edited,
+            _plain_failures(edited_result),
+            title=f"{name} (edited)",
+            fold_setup=fold,
+        )
     )
     console.print(render.compare_counts(result, edited_result))
     if edited == source:
         console.print(render.Text("(you saved it unchanged)", style="dim"))
     return 0 if edited_result.ok else ChecksFailed.exit_code
+
+
+FOLDED_SETUP = "--full shows them"  # what the setup cell's one line says
 
 
 def _expected(card: Card | None, database: str) -> str | None:
@@ -175,6 +190,7 @@ def _plain_failures(result: RunResult) -> list[str]:
 
 def run_on_both(
     source: str, label: str, card: Card | None, *, timeout: float, as_json: bool, show_sql: bool,
+    full: bool = False,
 ) -> int:  # fmt: skip
     """`--db both`: the example on SQLite and on PostgreSQL, compared cell by cell."""
     results: dict[str, RunResult] = {}
@@ -207,7 +223,12 @@ def run_on_both(
     if show_sql:
         for name, result in results.items():
             console.print(render.Text(f"On {render.DATABASE_NAMES[name]}:", style="bold"))
-            render.run_report(console, result, None, failures[name], title=title)
+            console.print(
+                render.report(
+                    result, None, failures[name], title=title,
+                    fold_setup=None if full else FOLDED_SETUP,
+                )
+            )  # fmt: skip
     else:
         console.print(card_view.code(source, title=title))
     console.print(render.compare_databases(results, failures))
@@ -225,6 +246,7 @@ def run(
     decks: list[Path] | None,
     database: str | None = None,
     show_sql: bool = False,
+    full: bool = False,
 ) -> int:
     """The `run` command; returns its exit code."""
     if (card_id is None) == (file is None):
@@ -254,7 +276,10 @@ def run(
     if card is not None:
         common.check_runs_on(card, database)
     if database == "both":
-        return run_on_both(source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql)
+        return run_on_both(
+            source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql, full=full
+        )
     return run_and_report(
-        source, label, card, timeout=timeout, as_json=as_json, edit=edit, database=database
-    )
+        source, label, card, timeout=timeout, as_json=as_json, edit=edit, database=database,
+        full=full,
+    )  # fmt: skip

@@ -21,6 +21,7 @@ class Command(Enum):
     UNDO = "u"
     QUIT = "q"
     HELP = "?"
+    EXPAND = "x"  # everything folded to fit the screen: the whole example, every statement
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Invalid:
 
 
 GRADE_KEYS = "1234" + "".join(c.value for c in Command)
-RAISES_KEYS = "ynuq"
+RAISES_KEYS = "ynuqx"
 
 
 def grade_key(key: str) -> Action | None:
@@ -84,6 +85,8 @@ def count_prediction(line: str) -> Prediction | Command | Invalid:
     said = line.strip()
     if said.isdecimal():
         return Prediction(int(said), said)
+    if said.lower() == Command.EXPAND.value:
+        return Command.EXPAND
     return _lone(said.lower()) or Invalid("type a whole number, e.g. 3")
 
 
@@ -91,4 +94,6 @@ def raises_prediction(key: str) -> Prediction | Command | Invalid:
     """The key pressed for a "does it raise?" challenge."""
     if key in ("y", "n"):
         return Prediction(key == "y", key)
+    if key.lower() == Command.EXPAND.value:
+        return Command.EXPAND
     return _lone(key.lower()) or Invalid("press y or n")

@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from functools import partial
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 
 from quiz.clock import utcnow
 from quiz.deck.cards import Card
@@ -23,7 +23,7 @@ from quiz.deck.checks import challenge_truth
 from quiz.editor import edit_and_run
 from quiz.errors import QuizError, UsageError
 from quiz.progress.store import Store
-from quiz.review import actions, scheduler
+from quiz.review import actions, pager, scheduler
 from quiz.review.actions import Command
 from quiz.review.grading import Grader
 from quiz.review.keys import InputSource
@@ -32,6 +32,8 @@ from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.protocol import DATABASE_NAMES
 from quiz.ui import card_view, run_report
 from quiz.ui import session_views as views
+
+FOLDED_SETUP = "x shows them"  # what the one line that sums up a setup cell's statements says
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class ReviewSession:
         )
         self.tally = Tally(started=clock())
         self.queue = ReviewQueue([], self.tally)
+        self.last_run: tuple[str, RunResult] | None = None  # (card id, its run): what x shows
 
     # -------------------------------------------------------------- the loop
 
@@ -139,13 +142,14 @@ class ReviewSession:
         """Show one card and read actions until its turn is over."""
         turn = Turn(card, shown_at=self.clock(), seed=random.randrange(2**32))
         self.console.rule()
-        self.console.print(card_view.question(card, self.queue.position))
+        challenge = card.challenge is not None and self._runner_for(card) is not None
+        if not challenge:  # a challenge shows its question with its code (_predict)
+            self.console.print(card_view.question(card, self.queue.position))
         if self.queue.index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
         if card.example and not self.trusted(card):
             self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
             self.console.print(card_view.untrusted(card.source))
-        challenge = card.challenge is not None and self._runner_for(card) is not None
         flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
             return flow
@@ -172,9 +176,8 @@ class ReviewSession:
         """A challenge: the code, the prediction, then the run that settles it."""
         card, ch = turn.card, turn.card.challenge
         assert ch is not None and card.example is not None
-        # the code comes first: predicting what code does needs the code
-        self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
-        self.console.print(card_view.challenge_prompt(card))
+        # the question, the code (folded to fit the screen: x shows it all), the challenge
+        self.console.print(card_view.PredictionScreen(card, self.queue.position))
         while True:
             if ch.ask == "queries":
                 said = actions.count_prediction(self.inp.line(views.COUNT_PROMPT))
@@ -218,7 +221,9 @@ class ReviewSession:
         if action is Command.SKIP:
             self.queue.skipped()
             return Flow.DONE
-        if action is Command.HELP:
+        if action is Command.EXPAND:
+            self._expand(turn)
+        elif action is Command.HELP:
             self.console.print(views.help_panel())
         elif not turn.card.example:
             self.console.print(views.note("this card has no example"))
@@ -300,10 +305,32 @@ class ReviewSession:
             result = runner.run(card.example, filename=f"{card.id}.py")
         expected = card.expect_for(result.database).raises
         source = card.example if show_code else None
-        run_report.run_report(
-            self.console, result, source, expected=expected, title=f"{card.id}.py"
+        self.last_run = (card.id, result)
+        shown = run_report.report(
+            result, source, expected=expected, title=f"{card.id}.py", fold_setup=FOLDED_SETUP
         )
+        if show_code:  # r: a long report goes through the pager, the answer stays on screen
+            pager.page(self.console, shown)
+        else:
+            self.console.print(shown)
         return result
+
+    def _expand(self, turn: Turn) -> None:
+        """x: the whole example, and every statement of its last run, through the pager."""
+        card = turn.card
+        if not card.example:
+            self.console.print(views.note("this card has no example"))
+            return
+        parts: list[RenderableType]
+        if card.challenge is not None and turn.prediction is None:
+            parts = [card_view.PredictionScreen(card, self.queue.position, fold=False)]
+        else:
+            parts = [card_view.code(card.example, title=f"{card.id}.py")]
+        if self.last_run is not None and self.last_run[0] == card.id:
+            result = self.last_run[1]
+            expected = card.expect_for(result.database).raises
+            parts.append(run_report.report(result, expected=expected))
+        pager.page(self.console, Group(*parts))
 
     def _edit(self, card: Card) -> None:
         assert card.example is not None
@@ -320,5 +347,5 @@ class ReviewSession:
         except UsageError as exc:  # a missing or failing editor must not end the session
             self.console.print(views.failed(str(exc)))
             return
-        run_report.run_report(self.console, both.result, both.edited)
+        self.console.print(run_report.report(both.result, both.edited))
         self.console.print(run_report.compare_counts(both.original, both.result))

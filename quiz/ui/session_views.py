@@ -115,6 +115,7 @@ def help_panel() -> Panel:
         ("4", "Easy: you knew it instantly"),
         ("r", "run the example and show every SQL statement"),
         ("e", "edit the example in $EDITOR, run it, compare query counts"),
+        ("x", "the whole example and every statement of its last run, unfolded"),
         ("s", "skip this card (no grade)"),
         ("u", "undo the last grade and show that card again"),
         ("q", "quit; every grade so far is saved"),
