@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import shlex
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -11,10 +13,14 @@ from pathlib import Path
 import pexpect
 import pyte
 import pytest
+from rich.console import Console
 
+from quiz.deck.loader import load_library
 from quiz.progress.records import ReviewInput
 from quiz.progress.store import DB_NAME, Store
 from quiz.review import scheduler
+from quiz.ui.card_view import PredictionScreen
+from quiz.ui.folding import Fold, fit, fold_steps
 from tests.test_terminal import sqlaquiz_command
 
 
@@ -161,3 +167,136 @@ def test_topics_stay_readable_at_60_columns(isolated_home: Path) -> None:
     i = lines.index("Sessions & transactions")
     assert lines[i + 1].split() == ["all", "7", "7", "0", "0", "0", "—"]
     assert lines[i + 3].split()[0] == "medium"
+
+
+# --------------------------------------------------------------------------- a challenge on screen
+
+FOLDED = (
+    "# %% setup\n"  # 1
+    "import os\n"
+    "from sqlalchemy.orm import DeclarativeBase, Mapped, relationship\n"
+    "\n"
+    "class Base(DeclarativeBase):\n"  # 5
+    "    pass\n"
+    "\n"
+    "class Author(Base):\n"
+    "    name: Mapped[str]\n"
+    "    books: Mapped[list['Book']] = relationship()\n"  # 10
+    "\n"
+    "class Shelf(Base):\n"
+    "    label: Mapped[str]\n"
+    "\n"
+    "engine = make_engine()\n"  # 15
+    "stmt = select(Author)\n"
+    "\n"
+    "# %% first\n"
+    "print(1)\n"
+    "\n"  # 20
+    "# %% asked\n"
+    "for a in session.scalars(stmt):\n"
+    "    print(a.books)\n"
+    "\n"
+    "# %% after\n"  # 25
+    "print(2)"
+)
+
+
+def plan(budget: int, focus: str | None = "asked") -> list[int | Fold]:
+    lines = FOLDED.split("\n")
+    return fit(lines, fold_steps(FOLDED, focus), lambda n: 1, budget)
+
+
+def test_folding_keeps_the_asked_cell_and_the_names_it_uses_longest() -> None:
+    assert plan(26) == list(range(1, 27))  # it fits: nothing folds
+    # blank lines go first, without a row (the numbers show the gap)
+    assert plan(22) == [1, 2, 3, 5, 6, 8, 9, 10, 12, 13, 15, 16, 18, 19, 21, 22, 23, 25, 26]
+    # then the cell after the one asked about, and the setup's plumbing (a base class with
+    # nothing in it included); `stmt = ...` stays: the asked cell uses it
+    after, plumbing, first_cell = Fold(24, 26), Fold(2, 7), Fold(17, 20)
+    assert plan(15) == [1, plumbing, 8, 9, 10, 12, 13, Fold(14, 15), 16, 18, 19, 21, 22, 23, after]
+    # then the model nobody names (Shelf: Author is named through stmt), the earlier cell
+    assert plan(13) == [1, plumbing, 8, 9, 10, Fold(11, 15), 16, 18, 19, 21, 22, 23, after]
+    assert plan(12) == [1, plumbing, 8, 9, 10, Fold(11, 15), 16, first_cell, 21, 22, 23, after]
+    # then the line that makes stmt, then the model it uses
+    assert plan(10) == [1, plumbing, 8, 9, 10, Fold(11, 20), 21, 22, 23, after]
+    assert plan(9) == [1, Fold(2, 20), 21, 22, 23, after]
+    # what is asked about is the last to go, from the top
+    assert plan(3) == [Fold(1, 22), 23, after]
+
+
+def test_about_the_whole_run_the_last_cell_is_folded_last() -> None:
+    # no cell named (a "does it raise?" about the run, which stops at the first exception):
+    # the cells after the setup stay longest, the last one (the one such a prompt names) most
+    models = [8, 9, 10, Fold(11, 15), 16]
+    assert plan(13, focus=None) == [1, Fold(2, 7), *models, Fold(17, 20), 21, 22, 23, 25, 26]
+    assert plan(10, focus=None) == [1, Fold(2, 7), *models, Fold(17, 24), 25, 26]
+    assert plan(7, focus=None) == [1, Fold(2, 24), 25, 26]
+
+
+@pytest.mark.parametrize(("cols", "rows"), [(80, 24), (120, 45)])
+def test_every_bundled_challenge_fits_with_room_for_the_prompt(cols: int, rows: int) -> None:
+    library = load_library()
+    challenges = [c for c in library.cards if c.challenge is not None and c.example]
+    assert len(challenges) > 40
+    too_tall = {}
+    for card in challenges:
+        console = Console(
+            file=io.StringIO(), width=cols, height=rows, force_terminal=True, color_system=None
+        )
+        console.print(PredictionScreen(card, "1/9"))
+        drawn = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+        if len(drawn) > rows - 2:  # the rule above it, the prompt below it
+            too_tall[card.id] = len(drawn)
+    assert too_tall == {}
+
+
+def test_a_challenge_is_drawn_whole_where_there_is_no_screen() -> None:
+    card = load_library().get("rel-joinedload-collection-unique")
+    console = Console(file=io.StringIO(), width=80, height=24, color_system=None)
+    console.print(PredictionScreen(card, "1/9"))
+    drawn = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "│    2 import os" in drawn and "folded" not in drawn
+
+
+def test_question_code_and_prompt_share_an_80x24_screen_and_x_r_keep_it(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    paged = tmp_path / "paged.txt"
+    args = ["start", "--topic", "relationships", "--difficulty", "hard"]
+    child, screen = spawn(args, isolated_home, 24, 80, PAGER=f"cat >> {shlex.quote(str(paged))}")
+    child.expect(r"Does it raise\? y/n .*> ")
+    shown = screen.text()
+    assert "You switch a one-to-many from selectinload to joinedload" in shown, shown
+    assert "40 customers = session.scalars(stmt).all()" in shown  # the line asked about
+    assert "29 stmt = select(Customer).options(joinedload(Customer.orders))" in shown
+    assert "x shows all 40 lines" in shown
+    assert shown.rstrip().splitlines()[-1].startswith("Does it raise? y/n")
+    # x: the whole example goes to the pager; the question and the prompt stay on screen
+    child.send("x")
+    child.expect(r"Does it raise\? y/n .*> ")
+    assert "│    2 import os" in plain(paged.read_text())
+    shown = screen.text()
+    assert "You switch a one-to-many" in shown and "Predict (yes or no)" in shown, shown
+    # the prediction, then r: the report goes to the pager, the answer stays on screen
+    child.send("y")
+    child.expect(r"\[4\] Easy")
+    child.send("r")
+    child.expect(r"\[4\] Easy")
+    report = plain(paged.read_text())
+    assert "4 PRAGMA · 2 CREATE TABLE · 16 INSERT — summed up; x shows them" in report
+    assert "PRAGMA main.table_info" not in report
+    shown = screen.text()
+    assert "if you find yourself adding it, ask whether selectinload" in shown, shown
+    child.send("q")
+    child.expect(pexpect.EOF)
+
+
+def test_run_sums_up_the_setup_statements_and_full_shows_them(isolated_home: Path) -> None:
+    card = "rel-joinedload-collection-unique"
+    summed = plain(output(["run", card], isolated_home, cols=100))
+    assert "4 PRAGMA · 2 CREATE TABLE · 16 INSERT — summed up; --full shows them" in summed
+    assert "PRAGMA main.table_info" not in summed
+    assert "SELECT customers.id" in summed  # the other cells' statements are all there
+    full = plain(output(["run", card, "--full"], isolated_home, cols=100))
+    assert 'PRAGMA main.table_info("customers")' in full
+    assert "summed up" not in full

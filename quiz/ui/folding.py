@@ -89,8 +89,6 @@ def fold_steps(example: str, focus: str | None, words: str = "") -> list[list[in
     models = {name: m for c in setup for name, m in _models(c).items()}
     asked = [c for c in cells if c.title == focus] or others
     code_names = {w for c in asked for w in _WORD.findall(c.code)}
-    named = {w.lower() for w in _WORD.findall(words)} | {w.lower() for w in code_names}
-    used = {name for name in models if name.lower() in named} or set(models)
     # setup lines that make a name the cells asked about use (`stmt = select(...)`): they say
     # what runs as much as the models do
     makes = {
@@ -99,6 +97,9 @@ def fold_steps(example: str, focus: str | None, words: str = "") -> list[list[in
         for n, text in enumerate(c.code.split("\n"), start=c.first_line)
         if (m := _ASSIGNS.match(text)) and m.group(1) in code_names - _PLUMBING
     }
+    said = "\n".join([words, *(source[n - 1] for n in makes)])
+    named = {w.lower() for w in _WORD.findall(said)} | {w.lower() for w in code_names}
+    used = {name for name in models if name.lower() in named} or set(models)
     kept = makes | {n for line, body in models.values() for n in (line, *body)}
     steps.append([n for c in setup for n in lines(c, with_marker=False) if n not in kept])
     unused = [n for name, (line, body) in models.items() if name not in used for n in (line, *body)]
