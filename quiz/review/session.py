@@ -103,7 +103,8 @@ class ReviewSession:
         )
         self.tally = Tally(started=clock())
         self.queue = ReviewQueue([], self.tally)
-        self.last_run: tuple[str, RunResult] | None = None  # (card id, its run): what x shows
+        # (card id, its last run or edit with every statement): what x shows after a run
+        self.unfolded: tuple[str, RenderableType] | None = None
 
     # -------------------------------------------------------------- the loop
 
@@ -305,7 +306,7 @@ class ReviewSession:
             result = runner.run(card.example, filename=f"{card.id}.py")
         expected = card.expect_for(result.database).raises
         source = card.example if show_code else None
-        self.last_run = (card.id, result)
+        self.unfolded = (card.id, run_report.report(result, expected=expected))
         shown = run_report.report(
             result, source, expected=expected, title=f"{card.id}.py", fold_setup=FOLDED_SETUP
         )
@@ -326,10 +327,8 @@ class ReviewSession:
             parts = [card_view.PredictionScreen(card, self.queue.position, fold=False)]
         else:
             parts = [card_view.code(card.example, title=f"{card.id}.py")]
-        if self.last_run is not None and self.last_run[0] == card.id:
-            result = self.last_run[1]
-            expected = card.expect_for(result.database).raises
-            parts.append(run_report.report(result, expected=expected))
+        if self.unfolded is not None and self.unfolded[0] == card.id:
+            parts.append(self.unfolded[1])
         pager.page(self.console, Group(*parts))
 
     def _edit(self, card: Card) -> None:
@@ -347,5 +346,7 @@ class ReviewSession:
         except UsageError as exc:  # a missing or failing editor must not end the session
             self.console.print(views.failed(str(exc)))
             return
-        self.console.print(run_report.report(both.result, both.edited))
-        self.console.print(run_report.compare_counts(both.original, both.result))
+        counts = run_report.compare_counts(both.original, both.result)
+        self.unfolded = (card.id, Group(run_report.report(both.result, both.edited), counts))
+        shown = run_report.report(both.result, both.edited, fold_setup=FOLDED_SETUP)
+        pager.page(self.console, Group(shown, counts))

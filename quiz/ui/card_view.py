@@ -107,7 +107,8 @@ class PredictionScreen:
         shown = None
         if self.fold and console.is_terminal:
             shown = self.shown(console, options, top, bottom)
-            if shown is not None:  # the tags are the first thing to go
+            if shown is not None and any(isinstance(item, Fold) for item in shown):
+                # rather than a line of code, the question's tags go
                 top = question(card, self.position, tags=False)
                 shown = self.shown(console, options, top, bottom)
         yield top
