@@ -12,9 +12,9 @@ from rich.console import Console, RenderableType
 
 
 def page(console: Console, renderable: RenderableType, keep: int = 2) -> None:
-    """Print `renderable`; when it is taller than the screen less `keep` rows (the prompt),
-    show it in $PAGER (else `less`) instead, so that the answer and the prompt on screen stay
-    where they are. Printed as usual when there is no terminal to keep or no pager to run."""
+    """Print `renderable`, unless printing it would scroll the last `keep` rows on screen (the
+    answer, the prompt) out of sight: then show it in $PAGER (else `less`), which gives the
+    screen back as it was. Printed as usual when there is no terminal or no pager to run."""
     interactive = console.is_terminal and sys.stdin.isatty() and not console.is_dumb_terminal
     if not interactive:
         console.print(renderable)

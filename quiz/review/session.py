@@ -310,8 +310,8 @@ class ReviewSession:
         shown = run_report.report(
             result, source, expected=expected, title=f"{card.id}.py", fold_setup=FOLDED_SETUP
         )
-        if show_code:  # r: a long report goes through the pager, the answer stays on screen
-            pager.page(self.console, shown)
+        if show_code:  # r: a report that would push the answer off goes through the pager
+            pager.page(self.console, shown, keep=self._answer_rows(card))
         else:
             self.console.print(shown)
         return result
@@ -329,7 +329,7 @@ class ReviewSession:
             parts = [card_view.code(card.example, title=f"{card.id}.py")]
         if self.unfolded is not None and self.unfolded[0] == card.id:
             parts.append(self.unfolded[1])
-        pager.page(self.console, Group(*parts))
+        pager.page(self.console, Group(*parts), keep=self.console.height)
 
     def _edit(self, card: Card) -> None:
         assert card.example is not None
@@ -349,4 +349,8 @@ class ReviewSession:
         counts = run_report.compare_counts(both.original, both.result)
         self.unfolded = (card.id, Group(run_report.report(both.result, both.edited), counts))
         shown = run_report.report(both.result, both.edited, fold_setup=FOLDED_SETUP)
-        pager.page(self.console, Group(shown, counts))
+        pager.page(self.console, Group(shown, counts), keep=self._answer_rows(card))
+
+    def _answer_rows(self, card: Card) -> int:
+        """The rows the answer and the keys below it take: what r and e must not scroll off."""
+        return len(self.console.render_lines(card_view.answer(card), pad=False)) + 2

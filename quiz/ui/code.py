@@ -275,7 +275,16 @@ class NumberedCode:
     def rows(self, console: Console, options: ConsoleOptions) -> Callable[[int], int]:
         """How many rows line n takes at this width."""
         code_options = self.code_options(options)
-        return lambda n: len(console.render_lines(self.lines[n - 1], code_options, pad=False))
+        counts: dict[int, int] = {}
+
+        def rows(n: int) -> int:  # asked again and again while a fold is planned
+            if n not in counts:
+                line = self.lines[n - 1]
+                fits = line.cell_len <= code_options.max_width  # most lines: no need to draw
+                counts[n] = 1 if fits else len(console.render_lines(line, code_options, pad=False))
+            return counts[n]
+
+        return rows
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         code_options = self.code_options(options)
