@@ -93,6 +93,7 @@ class PredictionScreen:
 
     MIN_CODE_ROWS = 4  # below this a terminal is too small to fit anything: fold no further
 
+    # prompt_rows: what the session prints around it (the rule above, the prompt below)
     def __init__(
         self, card: Card, position: str | None = None, prompt_rows: int = 2, fold: bool = True
     ) -> None:

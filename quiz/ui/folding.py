@@ -18,10 +18,10 @@ from quiz.sandbox.cells import Cell, split_cells
 
 _CLASS = re.compile(r"^class\s+([A-Za-z_]\w*)\s*[(:]")
 _WORD = re.compile(r"[A-Za-z_]\w*")
-# What a model line says that a plain column does not: how it relates and loads.
-_ASSIGNS = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=[^=]")
+_ASSIGNS = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=]+)?=[^=]")  # `name = ...` at the top level
 # Names every example makes the same way: where they come from says nothing about the question.
 _PLUMBING = {"engine", "session", "Session", "SessionLocal", "db", "s", "conn", "app", "client"}
+# What a model line says that a plain column does not: how it relates and loads.
 _TELLING = re.compile(r"relationship\(|ForeignKey\(|association_proxy\(|__mapper_args__|^\s*@")
 
 
