@@ -6,6 +6,7 @@ import io
 import os
 import re
 import shlex
+import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -300,3 +301,28 @@ def test_run_sums_up_the_setup_statements_and_full_shows_them(isolated_home: Pat
     full = plain(output(["run", card, "--full"], isolated_home, cols=100))
     assert 'PRAGMA main.table_info("customers")' in full
     assert "summed up" not in full
+
+
+def test_r_pages_a_report_that_would_push_the_answer_off_the_screen(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    # a short report (it fits a 24-row screen) but with the answer it does not
+    deck = str(Path(__file__).parent / "data" / "practice.yaml")
+    trusted = subprocess.run([*sqlaquiz_command(), "trust", deck], capture_output=True, check=False)
+    assert trusted.returncode == 0, trusted.stderr
+    paged = tmp_path / "paged.txt"
+    args = ["start", "--deck", deck, "--topic", "practice", "--limit", "2"]
+    child, screen = spawn(args, isolated_home, 24, 80, PAGER=f"cat >> {shlex.quote(str(paged))}")
+    child.expect("Your answer")
+    child.sendline("")
+    child.expect(r"\[4\] Easy")
+    child.send("3")
+    child.expect("How many queries")
+    child.sendline("2")
+    child.expect(r"\[4\] Easy")
+    child.send("r")
+    child.expect(r"\[4\] Easy")
+    assert "2 queries in 2 cells" in plain(paged.read_text())
+    assert "count, don't guess" in screen.text(), screen.text()
+    child.send("q")
+    child.expect(pexpect.EOF)
