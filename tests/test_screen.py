@@ -90,6 +90,7 @@ def coloured(text: str) -> bool:
 # --------------------------------------------------------------------------- inline code
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "env", [{"NO_COLOR": "1"}, {"TERM": "dumb"}], ids=["NO_COLOR", "TERM=dumb"]
 )
@@ -101,6 +102,7 @@ def test_inline_code_keeps_its_backticks_without_colour(
     assert "`db.commit()` you read `ticket.title`" in plain(shown)
 
 
+@pytest.mark.slow
 def test_inline_code_is_coloured_not_quoted_in_colour(isolated_home: Path) -> None:
     shown = output(["show", "sess-expire-on-commit"], isolated_home)
     assert coloured(shown)
@@ -134,6 +136,7 @@ def seed_progress(home: Path) -> None:
     store.close()
 
 
+@pytest.mark.slow
 def test_list_fits_80_columns_with_the_longest_id_relearning(isolated_home: Path) -> None:
     seed_progress(isolated_home)
     shown = plain(output(["list"], isolated_home, cols=80, SQLAQUIZ_NOW=NOW.isoformat()))
@@ -144,6 +147,7 @@ def test_list_fits_80_columns_with_the_longest_id_relearning(isolated_home: Path
     assert (words[1:3], words[-2:]) == (["hard", "relearning"], ["—", "1"])
 
 
+@pytest.mark.slow
 def test_the_30_day_chart_fits_60_columns_and_ends_with_today(isolated_home: Path) -> None:
     seed_progress(isolated_home)
     child, screen = spawn(["stats"], isolated_home, rows=60, cols=60, SQLAQUIZ_NOW=NOW.isoformat())
@@ -160,6 +164,7 @@ def test_the_30_day_chart_fits_60_columns_and_ends_with_today(isolated_home: Pat
     assert dates[2:].startswith("Mar 01") and dates[: today + 1].endswith("Mar 30")
 
 
+@pytest.mark.slow
 def test_topics_stay_readable_at_60_columns(isolated_home: Path) -> None:
     child, screen = spawn(["topics"], isolated_home, rows=200, cols=60)
     child.expect(pexpect.EOF)
@@ -259,6 +264,7 @@ def test_a_challenge_is_drawn_whole_where_there_is_no_screen() -> None:
     assert "│    2 import os" in drawn and "folded" not in drawn
 
 
+@pytest.mark.slow
 def test_question_code_and_prompt_share_an_80x24_screen_and_x_r_keep_it(
     isolated_home: Path, tmp_path: Path
 ) -> None:
@@ -292,6 +298,7 @@ def test_question_code_and_prompt_share_an_80x24_screen_and_x_r_keep_it(
     child.expect(pexpect.EOF)
 
 
+@pytest.mark.slow
 def test_run_sums_up_the_setup_statements_and_full_shows_them(isolated_home: Path) -> None:
     card = "rel-joinedload-collection-unique"
     summed = plain(output(["run", card], isolated_home, cols=100))
@@ -303,6 +310,7 @@ def test_run_sums_up_the_setup_statements_and_full_shows_them(isolated_home: Pat
     assert "summed up" not in full
 
 
+@pytest.mark.slow
 def test_r_pages_a_report_that_would_push_the_answer_off_the_screen(
     isolated_home: Path, tmp_path: Path
 ) -> None:
