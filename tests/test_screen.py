@@ -6,8 +6,10 @@ import io
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -334,3 +336,24 @@ def test_r_pages_a_report_that_would_push_the_answer_off_the_screen(
     assert "count, don't guess" in screen.text(), screen.text()
     child.send("q")
     child.expect(pexpect.EOF)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("less") is None, reason="no less on this machine")
+def test_ctrl_c_in_the_pager_is_the_pagers_and_the_session_goes_on(isolated_home: Path) -> None:
+    args = ["start", "--topic", "relationships", "--difficulty", "hard"]
+    child, _ = spawn(args, isolated_home, 24, 80, PAGER="less")
+    child.expect(r"Does it raise\? y/n .*> ")
+    child.send("x")  # the whole example, in less
+    child.expect("\r\n:")  # less's prompt: the page is drawn
+    child.sendcontrol("c")
+    time.sleep(0.5)  # less drops what is typed while it handles the interrupt
+    child.send("q")
+    child.expect(r"Does it raise\? y/n .*> ")  # back at the prompt, the session still going
+    child.send("y")
+    child.expect("Right. You predicted it raises")
+    child.sendcontrol("c")  # at a prompt it still ends the session, as always
+    child.expect("every graded card is saved")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130

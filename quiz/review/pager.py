@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -34,8 +35,18 @@ def _pager(text: str) -> bool:
         return False
     env = dict(os.environ)
     env.setdefault("LESS", "R")  # as git does: colours shown, not their escape codes
+    # Ctrl-C in the pager is the pager's (less stops a search with it), not the end of the
+    # session: the session waits it out. A handler, not SIG_IGN, so the pager gets the default.
+    try:
+        previous = signal.signal(signal.SIGINT, lambda *_: None)
+        waiting = True
+    except ValueError:  # not the main thread: leave it as it is
+        waiting = False
     try:
         done = subprocess.run(command, shell=True, input=text.encode(), env=env, check=False)
     except OSError:
         return False
+    finally:
+        if waiting:
+            signal.signal(signal.SIGINT, previous or signal.default_int_handler)
     return done.returncode != 127  # the shell found no such command: nothing was shown
