@@ -47,6 +47,9 @@ COMMANDS = [
     "import",
     "reset",
     "trust",
+    "suspend",
+    "unsuspend",
+    "config",
 ]
 
 

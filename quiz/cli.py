@@ -168,16 +168,17 @@ DbOpt = Annotated[
     typer.Option(
         "--db",
         metavar="DB",
-        help="sqlite or postgresql (default: $SQLAQUIZ_DB, else sqlite).",
+        help="sqlite or postgresql (default: the db setting, else sqlite).",
         show_default=False,
     ),
 ]
 TimeoutOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--timeout",
         metavar="SECONDS",
-        help="Seconds an example may run (at most an hour).",
+        help="Seconds an example may run, at most an hour (default: the timeout setting, 10).",
+        show_default=False,
         min=0.1,
         max=3600,
         callback=params.finite,
@@ -198,7 +199,29 @@ def start(
     ] = None,
     new: Annotated[
         int | None,
-        typer.Option("--new", metavar="N", help="New cards allowed today (default 10).", min=0),
+        typer.Option(
+            "--new", metavar="N", help="New cards allowed today (default: new_per_day, 10).", min=0
+        ),
+    ] = None,
+    reviews: Annotated[
+        int | None,
+        typer.Option(
+            "--reviews",
+            metavar="N",
+            help="Reviews allowed today (default: reviews_per_day, 200).",
+            min=0,
+        ),
+    ] = None,
+    minutes: Annotated[
+        float | None,
+        typer.Option(
+            "--minutes",
+            metavar="M",
+            help="End the session after the card in progress once M minutes have passed.",
+            min=0.1,
+            max=1440,
+            callback=params.finite,
+        ),
     ] = None,
     cram: Annotated[
         bool,
@@ -207,24 +230,25 @@ def start(
         ),
     ] = False,
     retention: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--retention",
             metavar="R",
-            help="Desired retention for FSRS.",
+            help="Desired retention for FSRS (default: the retention setting, 0.9).",
             min=0.7,
             max=0.99,
             callback=params.finite,
+            show_default=False,
         ),
-    ] = 0.9,
+    ] = None,
     deck: DeckOpt = None,
-    timeout: TimeoutOpt = 10.0,
+    timeout: TimeoutOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Review due and new cards with spaced repetition (FSRS).
 
     Keys after the answer: r run the example, e edit and run, 1-4 grade (Again, Hard, Good,
-    Easy), s skip, u undo, q quit, ? help.
+    Easy; Enter or Space is Good), s skip, b bury until tomorrow, u undo, q quit, ? help.
     """
     from quiz.commands.start import start as run_session
 
@@ -234,6 +258,8 @@ def start(
         tags=tag,
         limit=limit,
         new=new,
+        reviews=reviews,
+        minutes=minutes,
         cram=cram,
         retention=retention,
         timeout=timeout,
@@ -270,14 +296,14 @@ def run(
         ),
     ] = False,
     as_json: JsonOpt = False,
-    timeout: TimeoutOpt = 10.0,
+    timeout: TimeoutOpt = None,
     deck: DeckOpt = None,
     db: Annotated[
         str | None,
         typer.Option(
             "--db",
             metavar="DB",
-            help="sqlite, postgresql, or both side by side (default: $SQLAQUIZ_DB, else sqlite).",
+            help="sqlite, postgresql, or both side by side (default: the db setting, else sqlite).",
             show_default=False,
         ),
     ] = None,
@@ -344,7 +370,7 @@ def validate(
             show_default=False,
         ),
     ] = 0,
-    timeout: TimeoutOpt = 10.0,
+    timeout: TimeoutOpt = None,
     deck: DeckOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -376,14 +402,39 @@ def list_cards(
     difficulty: LevelOpt = None,
     tag: TagOpt = None,
     due: Annotated[bool, typer.Option("--due", help="Only cards due now.")] = False,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            metavar="TEXT",
+            help="Only cards whose question, answer, tags or code hold TEXT (any case); "
+            "shows the lines.",
+        ),
+    ] = None,
+    question: Annotated[
+        bool, typer.Option("--question", help="Show each card's question under it.")
+    ] = False,
+    suspended: Annotated[
+        bool, typer.Option("--suspended", help="Only suspended or buried cards.")
+    ] = False,
+    leeches: Annotated[bool, typer.Option("--leeches", help="Only leeches.")] = False,
     as_json: JsonOpt = False,
     deck: DeckOpt = None,
 ) -> None:
-    """List cards with their state, due date, recall and lapses."""
+    """List cards with their state, due date, recall and lapses; find cards by text."""
     from quiz.commands import views
 
     views.list_cards(
-        topics=topic, levels=difficulty, tags=tag, due=due, as_json=as_json, decks=deck
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        due=due,
+        as_json=as_json,
+        decks=deck,
+        search=search,
+        question=question,
+        held=suspended,
+        leeches=leeches,
     )
 
 
@@ -394,8 +445,8 @@ def topics(
 ) -> None:
     """Progress per topic and level.
 
-    Cards, new / learning / review / due now, and mastery (mean recall probability of the
-    cards you have reviewed).
+    Cards, new / learning / review / due now, and mastery: the mean recall of all the cards,
+    new and untested ones counting 0 (see the README).
     """
     from quiz.commands import views
 
@@ -466,14 +517,15 @@ def import_(
 @app.command()
 def reset(
     card: Annotated[
-        str | None, typer.Option("--card", metavar="ID", help="Reset only this card.")
+        str | None, typer.Option("--card", metavar="ID", help="Forget only this card's progress.")
     ] = None,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
     deck: DeckOpt = None,
 ) -> None:
     """Forget progress, all of it or one card.
 
-    Asks first (or --yes) and writes a backup file before deleting anything.
+    Schedules and review logs only: the cards stay in their decks. Asks first (or --yes) and
+    writes a backup file before forgetting anything.
     """
     from quiz.commands import progress
 
@@ -504,8 +556,107 @@ def trust(
     command(paths or [], show=show, revoke=revoke)
 
 
+# ------------------------------------------------------------------ suspend, unsuspend
+
+CardIdsArg = Annotated[
+    list[str] | None,
+    typer.Argument(metavar="CARD_ID...", help="Cards, by id.", show_default=False),
+]
+LeechesOpt = Annotated[
+    bool, typer.Option("--leeches", help="Every leech (lapses at the leech_threshold setting).")
+]
+
+
+@app.command()
+def suspend(
+    card_ids: CardIdsArg = None,
+    topic: TopicOpt = None,
+    difficulty: LevelOpt = None,
+    tag: TagOpt = None,
+    leeches: LeechesOpt = False,
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Keep cards out of your reviews until you unsuspend them.
+
+    Name cards by id, or select them with --topic, --difficulty, --tag or --leeches. Their
+    progress is kept; `sqlaquiz unsuspend` lets them back in.
+    """
+    from quiz.commands.marks import change
+
+    change(
+        True,
+        card_ids or [],
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        leeches=leeches,
+        as_json=as_json,
+        decks=deck,
+    )
+
+
+@app.command()
+def unsuspend(
+    card_ids: CardIdsArg = None,
+    topic: TopicOpt = None,
+    difficulty: LevelOpt = None,
+    tag: TagOpt = None,
+    leeches: LeechesOpt = False,
+    as_json: JsonOpt = False,
+    deck: DeckOpt = None,
+) -> None:
+    """Let suspended or buried cards back into your reviews.
+
+    Name cards by id, or select them with --topic, --difficulty, --tag or --leeches.
+    """
+    from quiz.commands.marks import change
+
+    change(
+        False,
+        card_ids or [],
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        leeches=leeches,
+        as_json=as_json,
+        decks=deck,
+    )
+
+
+# ------------------------------------------------------------------ config
+
+
+@app.command("config")
+def config_(
+    key: Annotated[
+        str | None, typer.Argument(metavar="KEY", help="A setting (all of them when omitted).")
+    ] = None,
+    value: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="VALUE...", help="Set KEY to this in the config file."),
+    ] = None,
+    unset: Annotated[
+        bool, typer.Option("--unset", help="Remove KEY from the config file.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show, get or set your settings, and where each value comes from.
+
+    `config` lists them all, `config KEY` prints one, `config KEY VALUE` writes it into the
+    config file (your comments stay), `config --unset KEY` removes it. A flag comes first, then
+    the setting's environment variable, then the config file, then the default.
+    """
+    from quiz.commands.config import config_command
+
+    config_command(key, value or [], unset=unset, as_json=as_json)
+
+
 def main() -> None:
     """Console-script entry point."""
+    from quiz.ui import encoding
+
+    encoding.install()  # a terminal without Unicode gets ASCII stand-ins, not a traceback
     try:
         app()
     finally:

@@ -21,6 +21,10 @@ class UsageError(QuizError):
     exit_code = 2
 
 
+class ConfigError(UsageError):
+    """A setting in the config file or the environment that cannot be used."""
+
+
 class DeckError(QuizError):
     """A deck file cannot be read or a card in it is invalid."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from quiz.review.actions import (
+    DONT_KNOW,
     GRADE_KEYS,
     RAISES_KEYS,
     Answer,
@@ -18,6 +19,9 @@ from quiz.review.actions import (
     raises_prediction,
 )
 from quiz.review.scheduler import Rating
+
+COUNT_HINT = "type a whole number, e.g. 3 (Enter: I don't know · s skip · ? help)"
+RAISES_HINT = "press y (it raises) or n (it does not); Enter: I don't know · s skip · ? help"
 
 
 @pytest.mark.parametrize(
@@ -33,8 +37,9 @@ from quiz.review.scheduler import Rating
         ("u", Command.UNDO),
         ("q", Command.QUIT),
         ("?", Command.HELP),
+        ("b", Command.BURY),
         ("x", Command.EXPAND),
-        ("", None),  # Enter asks again
+        ("", Grade(Rating.Good)),  # Enter or Space (the terminal reads both as ""): Good
         ("5", None),
         ("z", None),
         ("12", None),
@@ -45,9 +50,9 @@ def test_grade_keys(key: str, action: Grade | Command | None) -> None:
 
 
 def test_the_keys_a_terminal_accepts_are_the_keys_that_mean_something() -> None:
-    assert sorted(GRADE_KEYS) == sorted("1234resuq?x")
+    assert sorted(GRADE_KEYS) == sorted("1234resuq?bx")
     assert all(grade_key(k) is not None for k in GRADE_KEYS)
-    assert all(raises_prediction(k) != Invalid("press y or n") for k in RAISES_KEYS)
+    assert all(not isinstance(raises_prediction(k), Invalid) for k in RAISES_KEYS)
 
 
 @pytest.mark.parametrize(
@@ -74,11 +79,15 @@ def test_answer_lines(line: str, said: Answer | Command) -> None:
         ("0", Prediction(0, "0")),
         ("U", Command.UNDO),
         ("q", Command.QUIT),
+        ("", DONT_KNOW),  # Enter: I don't know
+        ("d", DONT_KNOW),
+        ("I don’t know", DONT_KNOW),
+        ("s", Command.SKIP),
+        ("?", Command.HELP),
         (" x ", Command.EXPAND),  # the whole example, then the prompt again
-        ("", Invalid("type a whole number, e.g. 3")),
-        ("two", Invalid("type a whole number, e.g. 3")),
-        ("-1", Invalid("type a whole number, e.g. 3")),
-        ("²", Invalid("type a whole number, e.g. 3")),  # a digit, but not a number
+        ("two", Invalid(COUNT_HINT)),
+        ("-1", Invalid(COUNT_HINT)),
+        ("²", Invalid(COUNT_HINT)),  # a digit, but not a number
     ],
 )
 def test_count_predictions(line: str, said: Prediction | Command | Invalid) -> None:
@@ -92,8 +101,14 @@ def test_count_predictions(line: str, said: Prediction | Command | Invalid) -> N
         ("n", Prediction(False, "n")),
         ("u", Command.UNDO),
         ("q", Command.QUIT),
+        ("", DONT_KNOW),
+        ("d", DONT_KNOW),
+        ("s", Command.SKIP),
+        ("?", Command.HELP),
         ("x", Command.EXPAND),
-        ("", Invalid("press y or n")),
+        ("z", Invalid(RAISES_HINT)),  # a wrong key says what is expected
+        ("\x1b", Invalid(RAISES_HINT)),  # an arrow key
+        ("3", Invalid(RAISES_HINT)),
     ],
 )
 def test_raises_predictions(key: str, said: Prediction | Command | Invalid) -> None:

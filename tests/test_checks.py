@@ -61,7 +61,7 @@ def test_a_run_that_breaks_the_postgresql_claims() -> None:
     result = run("postgresql", 2, "postgresql", error=KEY_ERROR)
     assert check(card(), result).failures == [
         "unexpected KeyError at line 3: 'x'",
-        "cell 'load': expected 1 queries, ran 2",
+        "cell 'load': expected 1 query, ran 2",
         "output does not contain 'batched'",
         "challenge answer is 1, but the run says 2",
     ]

@@ -28,6 +28,9 @@ EXPECTED_COMMANDS = [
     "import",
     "reset",
     "trust",
+    "suspend",
+    "unsuspend",
+    "config",
 ]
 
 
@@ -208,7 +211,7 @@ def test_edit_runs_your_version_and_compares_counts(
     result = cli.invoke(app, ["run", "rel-lazy-loop-n-plus-one", "--edit"])
     assert result.exit_code == 0, result.output
     assert "original → your edit" in result.stdout
-    assert re.search(r"lazy loop\s+│\s+6 → 2", result.stdout), result.stdout[-1500:]
+    assert re.search(r"lazy loop\s+│\s+6 │\s+2 │ changed", result.stdout), result.stdout[-1500:]
 
 
 def test_sqlaquiz_decks_adds_user_decks(monkeypatch: pytest.MonkeyPatch) -> None:

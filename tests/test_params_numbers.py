@@ -51,6 +51,8 @@ def test_numbers_out_of_range_or_malformed_get_typers_message(
 @pytest.mark.parametrize("given", ["1", "1.", "1.0", "01.00"])
 def test_a_plain_timeout_is_the_runs_timeout(tmp_path: Path, given: str) -> None:
     script = tmp_path / "loop.py"
-    script.write_text("while True:\n    pass\n")
+    script.write_text("while True: pass\n")
     result = cli.invoke(app, ["run", "--file", str(script), "--json", "--timeout", given])
-    assert json.loads(result.stdout)["crash"] == "timed out after 1 s and was stopped"
+    assert json.loads(result.stdout)["crash"] == (
+        "timed out after 1 s in cell 'cell 1', at line 1, and was stopped"
+    )

@@ -146,7 +146,8 @@ def test_export_never_overwrites_without_force(tmp_path: Path) -> None:
         ('{"hello": 1}', "{path}: not a sqlaquiz progress export"),
         (
             '{"format": "sqlaquiz-progress", "version": 9, "cards": [], "reviews": []}',
-            "{path}: export format version 9 is not supported (this sqlaquiz reads version 1)",
+            "{path}: export format version 9 is not supported"
+            " (this sqlaquiz reads versions 1 and 2)",
         ),
         (
             '{"format": "sqlaquiz-progress", "version": 1, "cards": [], '
@@ -173,7 +174,10 @@ def test_reset_asks_writes_a_backup_and_deletes(isolated_home: Path) -> None:
     assert stats_json()["reviews_total"] == 7
     one = invoke("reset", "--card", "p-plain", "--yes")
     assert one.exit_code == 0
-    assert "reset card 'p-plain': 3 reviews removed; backup at " in one.stdout
+    assert (
+        "forgot your progress on card 'p-plain': 3 reviews removed, the schedule reset "
+        "(the card stays); backup at "
+    ) in one.stdout
     backups = list((isolated_home / "backups").glob("progress-*.json"))
     assert len(backups) == 1
     assert len(json.loads(backups[0].read_text())["reviews"]) == 7
@@ -197,7 +201,7 @@ def test_show_card_and_answer() -> None:
 def test_reset_without_an_answer_deletes_nothing() -> None:
     result = invoke("reset", input="")
     assert result.exit_code == 1
-    assert result.stderr.endswith("nothing was deleted (pass --yes to skip the question)\n")
+    assert result.stderr.endswith("nothing was forgotten (pass --yes to skip the question)\n")
     assert stats_json()["reviews_total"] == 7
 
 

@@ -27,8 +27,75 @@ def quick_start_commands() -> list[str]:
 
 def test_quick_start_is_two_commands() -> None:
     install, test = quick_start_commands()
-    assert install == "pip install . && sqlaquiz start"
+    assert install == (
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && sqlaquiz start"
+    )
     assert test == 'pip install ".[test]" && python -m pytest'
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "From a checkout of this repository" in section  # where the code comes from
+    assert "`pipx install .`" in section  # the other environment to install into
+    assert not re.search(r"<[a-z-]+>|example\.com|YOUR", section)  # no placeholder to fill in
+
+
+@pytest.mark.slow
+def test_the_quick_start_works_from_a_fresh_checkout(tmp_path: Path) -> None:
+    """The README's first line, run as written by bash in a copy of the tracked files. Offline:
+    the new environment sees this one's packages (a .pth) and pip looks at no index."""
+    import shutil
+    import sysconfig
+
+    checkout = tmp_path / "checkout"
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=False)
+    if listed.returncode == 0 and listed.stdout:
+        names = [f.decode() for f in listed.stdout.split(b"\0") if f]
+    else:  # not a git checkout (an unpacked copy): every file outside hidden folders
+        names = [
+            str(p.relative_to(ROOT))
+            for p in ROOT.rglob("*")
+            if p.is_file()
+            and not any(part.startswith(".") for part in p.relative_to(ROOT).parts)
+            and "__pycache__" not in p.parts
+        ]
+    for name in names:
+        if (ROOT / name).is_file():
+            (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, checkout / name)
+    # `python3 -m venv .venv` keeps an existing folder: make it first, with the .pth in it
+    import venv
+
+    venv.EnvBuilder(with_pip=True).create(checkout / ".venv")
+    py = checkout / ".venv" / "bin" / "python"
+    site = subprocess.run(
+        [str(py), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    ours = {sysconfig.get_path("purelib"), sysconfig.get_path("platlib")}
+    Path(site, "zz_outer_env.pth").write_text("\n".join(sorted(ours)) + "\n")
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SQLAQUIZ_HOME": str(tmp_path / "data"),
+        "PIP_NO_INDEX": "1",
+        "PIP_NO_BUILD_ISOLATION": "0",  # pip's spelling of --no-build-isolation
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "TERM": "dumb",
+    }
+    install = quick_start_commands()[0]
+    done = subprocess.run(
+        ["bash", "-c", install],
+        cwd=checkout,
+        env=env,
+        input="q\n",  # quit at the first card
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1/" in done.stdout and "session summary" in done.stdout, done.stdout[-2000:]
+    assert (checkout / ".venv" / "bin" / "sqlaquiz").exists()
 
 
 def test_ci_runs_the_readme_test_command() -> None:

@@ -238,9 +238,20 @@ def test_containment_reports_one_line_and_carries_on(code: str, problem: str) ->
 
 def test_infinite_loop_times_out() -> None:
     with Runner(timeout=0.5) as r:
-        result = r.run("print('start')\nwhile True:\n    pass\n")
-        assert result.timed_out
-        assert result.problem() == "timed out after 0.5 s and was stopped"
+        result = r.run("# %% setup\nx = 1\n# %% spin\nprint('start')\nwhile True: pass\n")
+        assert result.timed_out and not result.finished
+        assert result.problem() == (
+            "timed out after 0.5 s in cell 'spin', at line 5, and was stopped"
+        )
+        # the cell that hung is in the report, with what it printed before it was stopped
+        assert [c.title for c in result.cells] == ["setup", "spin"]
+        hung = result.cells[1]
+        assert hung.stdout == "start\n"
+        assert hung.error is not None
+        assert (hung.error.type, hung.error.message) == (
+            "Timeout",
+            "still running after 0.5 s: stopped here",
+        )
         assert r.run("print(1)").cells[0].stdout == "1\n"
 
 

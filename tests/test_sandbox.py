@@ -4,6 +4,7 @@ connects only to its database's port, and signals nothing outside its run."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 
@@ -26,6 +27,11 @@ def _attempt(runner: Runner, action: str) -> str:
     result = runner.run(code)
     assert result.sandbox is not None and result.sandbox.startswith("landlock"), result
     return result.cells[0].stdout.strip()
+
+
+def _in_namespaces(runner: Runner) -> bool:
+    sandbox = runner.run("pass").sandbox
+    return sandbox is not None and "namespaces: pid" in sandbox
 
 
 def test_the_progress_database_cannot_be_touched(runner: Runner, isolated_home: Path) -> None:
@@ -80,8 +86,13 @@ def test_no_network_for_a_sqlite_run(runner: Runner) -> None:
 
 @pytest.mark.skipif(landlock.abi_version() < 6, reason="signal scoping needs Landlock ABI 6")
 def test_an_example_cannot_kill_the_worker(runner: Runner) -> None:
-    action = "__import__('os').kill(__import__('os').getppid(), 9)"
-    assert _attempt(runner, action) == "PermissionError"
+    runner.run("pass")  # the worker exists
+    (worker,) = runner._all
+    action = f"__import__('os').kill({worker.proc.pid}, 9)"
+    # in the run's own PID namespace the worker does not even exist; without one, Landlock
+    # refuses the signal
+    refused = "ProcessLookupError" if _in_namespaces(runner) else "PermissionError"
+    assert _attempt(runner, action) == refused
     assert runner.run("print('still here')").cells[0].stdout == "still here\n"
 
 
@@ -117,3 +128,84 @@ def test_the_database_port_is_read_from_the_runs_urls() -> None:
     assert (
         landlock.database_ports({"SQLAQUIZ_DATABASE_URL": "postgresql://u@/x?host=/tmp/s"}) == set()
     )
+
+
+# --------------------------------------------------------------------------- namespaces
+
+needs_namespaces = pytest.mark.skipif(
+    not os.path.exists("/proc/self/ns/user") and os.environ.get("CI") != "true",
+    reason="no user namespaces here",
+)
+
+
+def test_other_processes_environment_is_not_readable(runner: Runner) -> None:
+    # the parent's environment (the user's shell, sqlaquiz with its database URL) stays closed;
+    # the example's own process and what describes the machine stay open
+    assert _attempt(runner, f"open('/proc/{os.getpid()}/environ', 'rb').read()") == (
+        "PermissionError"
+    )
+    assert _attempt(runner, "__import__('os').listdir('/proc')") == "PermissionError"
+    assert _attempt(runner, "open('/proc/self/status').read()") == "allowed"
+    assert _attempt(runner, "open('/proc/cpuinfo').read()") == "allowed"
+
+
+@needs_namespaces
+def test_a_process_that_keeps_re_forking_ends_with_its_run(runner: Runner) -> None:
+    token = f"sqlaquiz-test-reforker-{os.getpid()}"
+    loop = (
+        "import os, time\\nwhile True:\\n    if os.fork():\\n        os._exit(0)\\n"
+        "    time.sleep(0.002)\\n"
+    )
+    code = (
+        "import subprocess, sys, time\n"
+        f"subprocess.Popen([sys.executable, '-c', '{loop}', '{token}'], env={{}},\n"
+        "                 start_new_session=True)\n"
+        "time.sleep(0.3)\n"
+    )
+    result = runner.run(code)
+    assert result.ok, result.problem()
+    assert result.sandbox is not None and "namespaces: pid" in result.sandbox
+
+    def survivors() -> list[str]:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as f:
+                    if token.encode() in f.read():
+                        found.append(entry)
+            except OSError:
+                continue
+        return found
+
+    import time
+
+    deadline = time.monotonic() + 3
+    while survivors() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert survivors() == []
+
+
+@needs_namespaces
+def test_the_memory_cap_holds_for_the_run_as_a_whole() -> None:
+    code = (
+        "# %% setup\nx = 1\n"
+        "# %% hog\nimport os, time\n"
+        "for _ in range(3):\n"
+        "    if os.fork() == 0:\n"
+        "        block = bytearray(200 * 2**20)\n"
+        "        for i in range(0, len(block), 4096):\n"
+        "            block[i] = 1\n"
+        "        time.sleep(30)\n"
+        "time.sleep(30)\n"
+    )
+    with Runner(timeout=20, memory_mb=400) as r:
+        result = r.run(code)
+        assert not result.timed_out
+        assert result.crash is not None
+        assert re.match(r"the run's [34] processes held [\d,]+ MiB", result.crash), result.crash
+        assert result.crash.endswith(
+            " between them, over the run's memory cap of 400 MiB, and were stopped in cell 'hog'"
+        )
+        assert result.cells[-1].title == "hog" and result.cells[-1].error is not None
+        assert result.cells[-1].error.type == "MemoryCap"
+        assert r.run("print('next')").cells[0].stdout == "next\n"

@@ -171,8 +171,8 @@ def test_topics_stay_readable_at_60_columns(isolated_home: Path) -> None:
     child, screen = spawn(["topics"], isolated_home, rows=200, cols=60)
     child.expect(pexpect.EOF)
     lines = screen.text().splitlines()
-    assert "Engine, session & FastAPI setup" in lines
-    i = lines.index("Sessions & transactions")
+    assert "Engine, session & FastAPI setup (setup)" in lines  # the name whole, and the slug
+    i = lines.index("Sessions & transactions (sessions)")
     assert lines[i + 1].split() == ["all", "7", "7", "0", "0", "0", "—"]
     assert lines[i + 3].split()[0] == "medium"
 

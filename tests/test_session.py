@@ -184,7 +184,7 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
     deck = tmp_path / "slow.yaml"
     deck.write_text(
         "topic: {slug: slow, name: Slow}\ncards:\n  - id: slow-1\n    difficulty: easy\n"
-        "    question: Q?\n    answer: A.\n    example: |\n      while True:\n          pass\n"
+        "    question: Q?\n    answer: A.\n    example: |\n      while True: pass\n"
         "    challenge: {ask: raises, prompt: Raises?, answer: false}\n"
     )
     assert cli.invoke(app, ["trust", str(deck)]).exit_code == 0
@@ -195,9 +195,10 @@ def test_a_challenge_the_run_cannot_settle_is_not_scored(tmp_path: Path) -> None
         env={"SQLAQUIZ_NOW": NOW},
     )
     assert result.exit_code == 0
-    assert "? The run could not settle your prediction (timed out after 0.5 s and was stopped)" in (
-        result.stdout.replace("\n", " ")
-    )
+    assert (
+        "? The run could not settle your prediction (timed out after 0.5 s in cell 'cell 1', "
+        "at line 1, and was stopped)"
+    ) in " ".join(result.stdout.split())
     assert "predictions right" not in result.stdout
 
 
@@ -267,3 +268,158 @@ def test_a_learning_card_comes_back_only_once_it_is_due(isolated_home: Path) -> 
     assert shown == ["p-plain", "p-count", "p-raise", "p-plain"]
     assert "next review in 1m (in this session too, if it is still going then)" in out.getvalue()
     assert "4/4  Practice" in out.getvalue()
+
+
+@pytest.mark.parametrize("editor", ["", "/tmp", 'vim "x'])
+def test_an_unusable_editor_is_one_line_and_the_session_goes_on(editor: str) -> None:
+    result = cli.invoke(
+        app,
+        ["start", "--deck", DECK, "--topic", "practice"],
+        input="\n3\n2\ne\n4\nq\n",
+        env={"SQLAQUIZ_NOW": NOW, "EDITOR": editor},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert re.search(r"✗ (\$EDITOR is|cannot start the editor)", result.stdout)
+    assert "saved — next review in 8d" in result.stdout  # the Easy after `e` was saved
+
+
+def test_escape_sequences_never_reach_the_review_log(tmp_path: Path) -> None:
+    # piped input (or a terminal without readline): an arrow key's bytes are dropped, and so is
+    # any other control character
+    result = start(input="ident\x1b[Dity\x1bOA map\x07\t!\n3\nq\n")
+    assert result.exit_code == 0, result.output
+    logs = exported(tmp_path)["reviews"]
+    assert [r["typed_answer"] for r in logs] == ["identity map !"]
+
+
+class _Waiting:
+    """Answers from a list; waiting moves the clock on (a session's wait, without the wait)."""
+
+    def __init__(self, answers: list[str], clock: list[datetime]) -> None:
+        self.answers, self.clock, self.waited = answers, clock, []  # type: ignore[var-annotated]
+
+    def key(self, prompt: str, allowed: str) -> str:
+        return self.line(prompt)
+
+    def line(self, prompt: str) -> str:
+        if not self.answers:
+            raise EOFError
+        return self.answers.pop(0)
+
+    def wait(self, seconds: float) -> bool:
+        self.waited.append(seconds)
+        self.clock[0] += timedelta(seconds=seconds)
+        return True
+
+
+def test_again_on_the_last_card_offers_to_wait_for_it(isolated_home: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from quiz.deck.loader import load_library
+    from quiz.progress.store import Store
+    from quiz.review.session import ReviewSession, SessionOptions
+
+    cards = [c for c in load_library([Path(DECK)]).cards if c.id == "p-plain"]
+    now = [AT_NOW]
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    store = Store.open(isolated_home / "p.sqlite3")
+    out = io.StringIO()
+    # Again at 09:00 -> due 09:01: Enter waits a minute, the card shows again, Good -> due in
+    # 10m: the second offer is declined with q
+    inp = _Waiting(["", "1", "", "", "3", "q"], now)
+    session = ReviewSession(
+        cards,
+        store,
+        Console(file=out, width=120),
+        inp,
+        SessionOptions(fuzz=False),
+        clock=lambda: now[0],
+    )
+    assert session.run() == 0
+    text = out.getvalue()
+    assert re.findall(r"(p-[a-z]+) ─+╯", text) == ["p-plain", "p-plain"]
+    assert inp.waited == [60.0]
+    assert "waiting 1m for p-plain · any key ends the session" in text
+    assert [(r.card_id, r.rating) for r in store.reviews()] == [
+        ("p-plain", Rating.Again),
+        ("p-plain", Rating.Good),
+    ]
+    store.close()
+
+
+def test_the_wait_prompt_says_how_long_and_what_keys_do() -> None:
+    from quiz.ui.session_views import wait_prompt
+
+    assert wait_prompt("p-plain", 1, timedelta(seconds=50)) == (
+        "p-plain comes back in 1m. Enter waits for it · q ends the session > "
+    )
+    assert wait_prompt("p-plain", 3, timedelta(minutes=6)) == (
+        "p-plain comes back in 6m (and 2 other cards after it). "
+        "Enter waits for it · q ends the session > "
+    )
+
+
+def test_e_continues_from_the_last_edit_in_this_session_and_the_next(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    # the "editor" adds one more statement to cell "two" each time it opens the file
+    editor = tmp_path / "add-one.py"
+    editor.write_text(
+        "import sys\n"
+        "p = sys.argv[1]\n"
+        "s = open(p).read().rstrip('\\n') + '\\n    conn.execute(text(\"select 9\"))\\n'\n"
+        "open(p, 'w').write(s)\n"
+    )
+    env = {"SQLAQUIZ_NOW": NOW, "EDITOR": f"python3 {editor}"}
+    args = ["start", "--deck", DECK, "--topic", "practice"]
+    first = cli.invoke(app, args, input="\n3\n2\ne\ne\n4\nq\n", env=env)
+    assert first.exit_code == 0, first.output
+    out = first.stdout
+    assert "│ two   │        2 │         3 │ changed │" in out  # the first edit: 3
+    assert "continuing your last edit" in out
+    assert "│ two   │        2 │         4 │ changed │" in out  # the second builds on it: 4
+    kept = isolated_home / "edits" / "p-count.py"
+    assert f"your edit is kept in {kept}" in out.replace("\n", " ").replace("  ", " ")
+    assert kept.read_text().count("select 9") == 2
+    # a later session (p-count is due again in 8 days) continues from the kept file
+    later = cli.invoke(app, [*args, "--tag", "counting", "--cram"], input="2\ne\nq\n", env=env)
+    assert "│ two   │        2 │         5 │ changed │" in later.stdout
+
+
+def test_run_edit_of_a_card_meant_to_raise_passes_when_the_edit_raises_it_too() -> None:
+    result = cli.invoke(
+        app,
+        ["run", "p-raise", "--edit", "--deck", DECK],
+        env={"EDITOR": "sed -i s/1/2/"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "✓ raised ZeroDivisionError as the card says" in result.stdout.split("edited")[-1]
+    assert "0 ✓ raised ZeroDivisionError" in result.stdout
+
+
+def test_new_cards_the_daily_limit_holds_back_are_counted_with_the_way_in(
+    seed_reviews: Callable[..., None],
+) -> None:
+    first = start("--new", "1", input="q\n")
+    assert first.stdout.startswith(
+        "2 new cards of this selection are held back by today's new-card limit: --new 3 lets "
+        "them in today\n"
+    )
+    seed_reviews(ReviewInput("p-plain", Rating.Good, AT_NOW - timedelta(minutes=5)))  # 1 today
+    one = start("--new", "2", input="q\n")
+    assert one.stdout.startswith(
+        "1 new card of this selection is held back by today's new-card limit: --new 3 lets "
+        "it in today\n"
+    )
+    assert "held back" not in start("--new", "2", "--limit", "1", input="q\n").stdout
+    assert "held back" not in start("--new", "3", input="q\n").stdout
+
+
+def test_piped_answers_are_not_offered_a_real_wait() -> None:
+    result = start("--tag", "basics", input="\n1\n\n")  # an Again on the only card
+    assert result.exit_code == 0
+    assert "comes back in" not in result.stdout
+    assert "session summary" in result.stdout

@@ -66,7 +66,10 @@ def test_three_cards_by_keypress_then_quit_and_resume(isolated_home: Path) -> No
     child.send("y")
     child.expect(r"\[2\] Hard")
     child.send("2")
-    # the clock is frozen, so no learning step comes due again: the session ends
+    # the clock is frozen, so no learning step comes due by itself: the session offers to wait
+    # for the first one (p-raise, Hard: 5m30s), and q ends it
+    child.expect(r"p-raise comes back in 6m \(and 1 other card after it\)\. Enter waits")
+    child.send("q")
     child.expect("session summary")
     child.expect("reviewed +3")
     child.expect(pexpect.EOF)

@@ -64,6 +64,9 @@ def test_an_old_export_gives_the_statistics_it_gave_before(isolated_home: Path) 
         ],
         "predictions": {"total": 3, "right": 2, "accuracy": 0.6667},
         "time_spent_seconds": 2.4,
+        "leeches": [],
+        "suspended": 0,
+        "buried": 0,
     }
     listed = cli.invoke(app, ["list", "--json", "--deck", DECK, "--topic", "practice"], env=env)
     assert [

@@ -75,11 +75,17 @@ def start_run_worker(argv: list[str] | None = None) -> None:
     if options is None:
         return
     database = options.get("--db") or os.environ.get("SQLAQUIZ_DB", "").strip().lower()
-    database = database or "sqlite"
+    timeout_text = options.get("--timeout") or os.environ.get("SQLAQUIZ_TIMEOUT", "").strip()
+    if not (database and timeout_text):
+        configured = _configured()  # what the config file says, when there is one
+        if configured is None:
+            return  # a bad config file: the command says why, in one line
+        database = database or configured[0]
+        timeout_text = timeout_text or configured[1]
     if database not in ("sqlite", "postgresql"):
         return
     try:
-        timeout = float(options.get("--timeout", "10"))
+        timeout = float(timeout_text)
     except ValueError:
         return
     script = options.get("--file")
@@ -105,6 +111,30 @@ def start_run_worker(argv: list[str] | None = None) -> None:
     # Built the way the command builds it (the file's label is the Path's), so that the two
     # compare equal.
     worker.send(Runner(timeout=timeout, warm=False).request_for(code, str(Path(script))))
+
+
+def _configured() -> tuple[str, str] | None:
+    """The db and timeout settings, as the command will read them: the defaults when there is
+    no config file (known without importing the settings' module on Linux, where the file's
+    place is plain), else what quiz.config reads; None when it cannot be read."""
+    if sys.platform == "linux" and not os.environ.get("SQLAQUIZ_CONFIG"):
+        home = os.environ.get("SQLAQUIZ_HOME")
+        xdg = os.environ.get("XDG_CONFIG_HOME", "").strip() or os.path.expanduser("~/.config")
+        path = (
+            os.path.join(home, "config.toml")
+            if home
+            else os.path.join(xdg, "sqlaquiz", "config.toml")
+        )
+        if not os.path.lexists(os.path.expanduser(path)):
+            return "sqlite", "10"
+    from quiz import config
+    from quiz.errors import QuizError
+
+    try:
+        settings = config.load()
+    except QuizError:
+        return None
+    return settings.db, repr(settings.timeout)
 
 
 def _is_regular_file(path: str) -> bool:

@@ -54,11 +54,12 @@ def _path(value: Any, param: Any, ctx: Any) -> Path:
     return path
 
 
-def finite(value: float) -> float:
-    """A float option's value, refusing nan and infinity (which pass Typer's min / max)."""
+def finite(value: float | None) -> float | None:
+    """A float option's value, refusing nan and infinity (which pass Typer's min / max); None
+    (not given: the setting decides) passes."""
     import math
 
-    if not math.isfinite(value):
+    if value is not None and not math.isfinite(value):
         import typer
 
         raise typer.BadParameter(f"{value} is not a finite number.")
@@ -157,9 +158,27 @@ def _plain_param(descriptor: Any) -> Any:
     )
 
 
+def _argument_help(param: Any) -> None:
+    """An argument shown as its metavar alone: `CARD_ID` (required), `[CARD_ID]` (optional),
+    `[PATH...]` (several), without Typer's `{CARD_ID}` braces or its `<str>` type label."""
+    name = param.metavar or param.name.upper()
+    if param.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    usage = name if param.required else f"[{name}]"
+    param.get_usage_pieces = lambda ctx: [usage]
+    param._rich_display_name = lambda: name
+    param.display_type_rich = lambda ctx: None
+
+
 def install(command: Any, ctx: Any) -> None:
-    """Give the command's str / Path / flag parameters the plain converter (before it parses)."""
-    if RuntimeParam is None or not hasattr(command, "get_params"):
+    """Give the command's str / Path / flag parameters the plain converter (before it parses),
+    and its arguments a plain line in --help."""
+    if not hasattr(command, "get_params"):
+        return
+    for param in command.get_params(ctx):
+        if getattr(param, "param_type_name", None) == "argument" and hasattr(param, "nargs"):
+            _argument_help(param)
+    if RuntimeParam is None:
         return
     for param in command.get_params(ctx):  # with --help, which is made on first use
         descriptor = getattr(param, "type_descriptor", None)

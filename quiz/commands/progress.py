@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from pathlib import Path
 
@@ -63,34 +62,72 @@ def import_(file: Path) -> None:
             "",
             f"imported {plural(added.reviews, 'new review')} and "
             f"{plural(added.cards, 'card state')} from {file}"
-            + (f" ({added.skipped} reviews were already here)" if added.skipped else ""),
+            + (
+                f" ({plural(added.skipped, 'review')} {'was' if added.skipped == 1 else 'were'}"
+                " already here)"
+                if added.skipped
+                else ""
+            ),
         ),
         soft_wrap=True,
     )
 
 
 def reset(card: str | None, *, yes: bool, decks: list[Path] | None) -> int:
-    """Asks first (unless `yes`), writes a backup, then forgets; 1 when the user declines."""
+    """Asks first (unless `yes`), writes a backup, then forgets; 1 when the user declines.
+    Progress only: the card stays in its deck. With nothing to forget, says so and writes
+    nothing (no backup)."""
+    from quiz.deck.names import close_matches
     from quiz.progress import transfer
     from quiz.progress.store import open_default
+    from quiz.ui.style import plural
 
     store = open_default()
     try:
-        if card is not None and card not in store.states():
+        states = store.states()
+        if card is not None and card not in states:
             loaded = common.library(decks)
-            known = {c.id for c in loaded.cards} | set(store.states())
+            known = {c.id for c in loaded.cards} | set(states)
             if card not in known:
-                raise UnknownCardError(card, difflib.get_close_matches(card, sorted(known), n=3))
-        what = f"card {card!r}" if card else "ALL progress"
-        if not yes and not _confirm(f"Delete {what}? A backup is written first"):
-            common.err_console().print("nothing was deleted (pass --yes to skip the question)")
+                raise UnknownCardError(card, close_matches(card, known))
+        reviews = [r for r in store.reviews() if card is None or r.card_id == card]
+        graded = len(states) if card is None else int(card in states)
+        if not reviews and not graded:
+            common.console().print(
+                common.labelled(
+                    "",
+                    "",
+                    f"card {card!r} has no progress yet: nothing to forget (no backup written)"
+                    if card
+                    else "there is no progress yet: nothing to forget (no backup written)",
+                ),
+                soft_wrap=True,
+            )
+            return 0
+        logged = plural(len(reviews), "review")
+        if card is not None:
+            what = f"your progress on card {card!r}"
+            question = f"Forget {what} (its schedule and {logged})? The card stays in its deck"
+        else:
+            what = "ALL your progress"
+            question = (
+                f"Forget {what} ({plural(graded, 'card')} scheduled, {logged})? "
+                "The cards stay in their decks"
+            )
+        if not yes and not _confirm(f"{question}; a backup is written first."):
+            common.err_console().print("nothing was forgotten (pass --yes to skip the question)")
             return ChecksFailed.exit_code
         backup = transfer.backup(store)
         removed = store.reset(card)
     finally:
         store.close()
     common.console().print(
-        common.labelled("", "", f"reset {what}: {removed} reviews removed; backup at {backup}"),
+        common.labelled(
+            "",
+            "",
+            f"forgot {what}: {plural(removed, 'review')} removed, the schedule reset "
+            f"(the {'card stays' if card else 'cards stay'}); backup at {backup}",
+        ),
         soft_wrap=True,
     )
     return 0
@@ -103,4 +140,5 @@ def _confirm(question: str) -> bool:
     try:
         return bool(typer.confirm(question, default=False))
     except (typer.Abort, EOFError):
+        typer.echo()  # end the question's line: what follows is not an answer to it
         return False

@@ -18,12 +18,13 @@ import typer
 from quiz.commands import common, early
 from quiz.errors import ChecksFailed, UsageError
 from quiz.sandbox.client import Runner, RunResult
-from quiz.sandbox.engines import DATABASES, default_database
+from quiz.sandbox.engines import DATABASES
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from quiz.deck.cards import Card
+    from quiz.editor import EditedRun
 
 
 def read_script(path: Path) -> str:
@@ -113,9 +114,7 @@ def run_and_report(
                 edited_filename=f"{label}-edited.py",
             )
             edited = both.edited or None  # an emptied file counts as no edit
-            return _report(
-                both.original, card, as_json, source, name, consoles, edited, both.result, full
-            )
+            return _report(both.original, card, as_json, source, name, consoles, edited, both, full)
         result = runner.run(
             source, filename=filename, meanwhile=load_checks if as_json else show_code
         )
@@ -131,20 +130,23 @@ def _report(
     name: str,
     consoles: list[Console],
     edited: str | None = None,
-    edited_result: RunResult | None = None,
+    both: EditedRun | None = None,
     full: bool = False,
 ) -> int:
     """Print the run (and the edited version's) as JSON or as a report; the exit code.
     `consoles`: the console that already drew the code, if one did."""
+    from quiz.editor import edit_failures
+
     failures = _failures(card, result)
-    if edited is None:
-        edited_result = None
+    expected = _expected(card, result.database)
+    edited_result = both.result if both is not None and edited is not None else None
+    edited_failures = edit_failures(edited_result, expected) if edited_result else []
     if as_json:
         from quiz.ui.run_json import run_json
 
         data = run_json(card.id if card else None, result, failures)
         if edited_result is not None:
-            data["edited"] = run_json(None, edited_result, _plain_failures(edited_result))
+            data["edited"] = run_json(None, edited_result, edited_failures)
         _print_json(data)
         return 0 if not failures else 1
     from quiz.ui import run_report as render
@@ -152,27 +154,27 @@ def _report(
     fold = None if full else FOLDED_SETUP
     console = consoles[0] if consoles else common.console()
     if edited_result is None:
-        expected = _expected(card, result.database)
         shown = None if consoles else source
         console.print(
             render.report(result, shown, failures, expected=expected, title=name, fold_setup=fold)
         )
         return 0 if not failures else 1
-    assert edited is not None
+    assert edited is not None and both is not None
     console.print(render.Text("Your edited version:", style="bold"))
     console.print(
         render.report(
             edited_result,
             edited,
-            _plain_failures(edited_result),
+            edited_failures,
+            expected=expected,
             title=f"{name} (edited)",
             fold_setup=fold,
         )
     )
-    console.print(render.compare_counts(result, edited_result))
+    console.print(render.compare_counts(both, expected))
     if edited == source:
         console.print(render.Text("(you saved it unchanged)", style="dim"))
-    return 0 if edited_result.ok else ChecksFailed.exit_code
+    return 0 if not edited_failures else ChecksFailed.exit_code
 
 
 FOLDED_SETUP = "--full shows them"  # what the setup cell's one line says
@@ -242,16 +244,19 @@ def run(
     export: bool,
     edit: bool,
     as_json: bool,
-    timeout: float,
+    timeout: float | None,
     decks: list[Path] | None,
     database: str | None = None,
     show_sql: bool = False,
     full: bool = False,
 ) -> int:
-    """The `run` command; returns its exit code."""
+    """The `run` command; returns its exit code. --timeout and --db left out: the settings'."""
+    from quiz import config
+
     if (card_id is None) == (file is None):
         raise UsageError("give a CARD_ID or --file PATH (one of them)")
-    database = database or default_database()
+    settings = config.load().override(timeout=timeout, db=database)
+    database, timeout = settings.db, settings.timeout
     if database not in (*DATABASES, "both"):
         raise UsageError(f"--db {database!r}: use sqlite, postgresql or both")
     if database == "both" and edit:

@@ -16,19 +16,29 @@ def start(
     limit: int | None,
     new: int | None,
     cram: bool,
-    retention: float,
-    timeout: float,
+    retention: float | None,
+    timeout: float | None,
     decks: list[Path] | None,
     database: str | None = None,
+    reviews: int | None = None,
+    minutes: float | None = None,
 ) -> int:
-    """Run the session; return its exit code."""
+    """Run the session; return its exit code. Options left out (None) come from the settings."""
+    from quiz import config
     from quiz.progress.store import open_default
     from quiz.review.keys import TerminalInput
     from quiz.review.session import ReviewSession, SessionOptions
     from quiz.sandbox.client import Runner
-    from quiz.sandbox.engines import DATABASES, default_database, open_database
+    from quiz.sandbox.engines import DATABASES, open_database
 
-    database = database or default_database()
+    settings = config.load().override(
+        new_per_day=new,
+        reviews_per_day=reviews,
+        retention=retention,
+        timeout=timeout,
+        db=database,
+    )
+    database, timeout = settings.db, settings.timeout
     if database not in DATABASES:
         raise UsageError(f"--db {database!r}: use sqlite or postgresql")
 
@@ -37,11 +47,17 @@ def start(
     clock = common.clock()
     options = SessionOptions(
         limit=limit,
-        new_per_day=new,
+        new_per_day=settings.new_per_day,
         cram=cram,
-        retention=retention,
+        retention=settings.retention,
         timeout=timeout,
         fuzz=clock is None,
+        reviews_per_day=settings.reviews_per_day,
+        learning_steps=settings.learning_steps,
+        relearning_steps=settings.relearning_steps,
+        leech_threshold=settings.leech_threshold,
+        leech_action=settings.leech_action,
+        minutes=minutes,
     )
     store = open_default()
     try:

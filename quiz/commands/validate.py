@@ -13,7 +13,7 @@ from quiz.deck.cards import Card, Library
 from quiz.deck.checks import check
 from quiz.errors import ChecksFailed, DeckError, UsageError
 from quiz.sandbox.client import Runner, RunResult
-from quiz.sandbox.engines import DATABASES, default_database
+from quiz.sandbox.engines import DATABASES
 from quiz.sandbox.protocol import DEFAULT_MEMORY_MB
 from quiz.ui import run_report as render
 from quiz.ui.safe import safe_text
@@ -61,11 +61,13 @@ def validate_command(
     run_examples: bool,
     card_ids: list[str],
     jobs: int,
-    timeout: float,
+    timeout: float | None,
     decks: list[Path] | None,
     database: str | None = None,
 ) -> int:
-    """Load what to check (the given paths, else the bundled decks and the user's), then check."""
+    """Load what to check (the given paths, else the bundled decks and the user's), then check.
+    --timeout and --db left out: the settings'."""
+    from quiz import config
     from quiz.deck import trust
     from quiz.deck.loader import load_library
     from quiz.paths import user_deck_paths
@@ -75,6 +77,8 @@ def validate_command(
     else:
         library = load_library(user_deck_paths(decks), check_syntax=True)
     trust.mark(library)
+    # the settings matter only to runs: a check of the decks alone works whatever they say
+    settings = config.load().override(timeout=timeout, db=database) if run_examples else None
     return validate(
         common.console(),
         common.err_console(),
@@ -82,8 +86,8 @@ def validate_command(
         run_examples,
         card_ids=card_ids,
         jobs=workers_for(jobs, common.err_console()),
-        timeout=timeout,
-        database=database or default_database(),
+        timeout=settings.timeout if settings else config.DEFAULTS.timeout,
+        database=settings.db if settings else config.DEFAULTS.db,
     )
 
 

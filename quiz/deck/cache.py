@@ -39,7 +39,8 @@ from quiz.paths import (
     read_file,
 )
 
-FORMAT = 4  # 2: databases, per-database expectations and answers; 3: digests, signed entries; 4: key points
+# 2: databases, per-database expectations and answers; 3: digests, signed entries; 4: key points
+FORMAT = 4
 KEEP = 8  # cached libraries kept (one per set of decks: --deck, $SQLAQUIZ_DECKS)
 KEY_NAME = "cache.key"  # in the data directory
 MAX_ENTRY = 64 * 2**20

@@ -9,7 +9,6 @@ span fields (answers per database, cell names, the database declaration) are in 
 
 from __future__ import annotations
 
-import difflib
 import enum
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
@@ -314,5 +313,6 @@ class Library:
         for card in self.cards:
             if card.id == card_id:
                 return card
-        close = difflib.get_close_matches(card_id, [c.id for c in self.cards], n=3, cutoff=0.5)
-        raise UnknownCardError(card_id, close)
+        from quiz.deck.names import close_matches
+
+        raise UnknownCardError(card_id, close_matches(card_id, [c.id for c in self.cards]))

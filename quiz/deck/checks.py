@@ -18,6 +18,10 @@ class Verdict:
         return not self.failures
 
 
+def _queries(n: int) -> str:
+    return f"{n} {'query' if n == 1 else 'queries'}"
+
+
 def challenge_truth(card: Card, result: RunResult) -> int | bool | None:
     """The right answer to the card's challenge according to the run.
 
@@ -61,13 +65,13 @@ def check(card: Card, result: RunResult, database: str | None = None) -> Verdict
     if expect.raises is not None and err is None and not result.crash:
         failures.append(f"expected {expect.raises} to be raised, but nothing was")
     if expect.queries is not None and result.queries != expect.queries:
-        failures.append(f"expected {expect.queries} queries in total, ran {result.queries}")
+        failures.append(f"expected {_queries(expect.queries)} in total, ran {result.queries}")
     for title, count in expect.cells.items():
         cell = result.cell(title)
         if cell is None:
             failures.append(f"cell {title!r} did not run")
         elif cell.queries != count:
-            failures.append(f"cell {title!r}: expected {count} queries, ran {cell.queries}")
+            failures.append(f"cell {title!r}: expected {_queries(count)}, ran {cell.queries}")
     stdout = "".join(c.stdout for c in result.cells)
     for fragment in expect.stdout:
         if fragment not in stdout:

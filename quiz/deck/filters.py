@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-import difflib
-
 from quiz.deck.cards import DIFFICULTIES, Card, Library
+from quiz.deck.names import close_matches
 from quiz.errors import UsageError
 
 
-def _topic_slugs(library: Library, wanted: list[str]) -> set[str]:
+def topic_slugs(library: Library, wanted: list[str]) -> set[str]:
+    """The slugs of the topics asked for, each by its slug or its name (as `topics` shows
+    them), in any case; UsageError with the closest topics for one that is not there."""
     slugs: set[str] = set()
+    names = {name: slug for slug, name in library.topics.items()}
     for value in wanted:
-        key = value.strip().lower()
+        key = " ".join(value.split()).lower()
         match = [s for s, name in library.topics.items() if key in (s.lower(), name.lower())]
         if not match:
-            valid = ", ".join(sorted(library.topics)) or "(none loaded)"
-            raise UsageError(f"unknown topic {value!r}; topics are: {valid}")
+            close = close_matches(value, [*library.topics, *names])
+            slugs_close = list(dict.fromkeys(names.get(c, c) for c in close))
+            if not slugs_close:
+                valid = ", ".join(sorted(library.topics)) or "(none loaded)"
+                raise UsageError(f"unknown topic {value!r}; topics are: {valid}")
+            raise UsageError(
+                f"unknown topic {value!r} — did you mean {', '.join(slugs_close)}? "
+                "(`sqlaquiz topics` lists them)"
+            )
         slugs.update(match)
     return slugs
 
@@ -26,15 +35,19 @@ def select_cards(
     """The library's cards that pass every given filter, in deck order."""
     for level in levels:
         if level.lower() not in DIFFICULTIES:
-            raise UsageError(f"unknown difficulty {level!r}; use one of: {', '.join(DIFFICULTIES)}")
+            close = close_matches(level, DIFFICULTIES, n=1)
+            hint = f" — did you mean {close[0]}? U" if close else "; u"
+            raise UsageError(
+                f"unknown difficulty {level!r}{hint}se one of: {', '.join(DIFFICULTIES)}"
+            )
     wanted_levels = {lvl.lower() for lvl in levels}
-    wanted_topics = _topic_slugs(library, topics) if topics else set()
+    wanted_topics = topic_slugs(library, topics) if topics else set()
     wanted_tags = {t.lower() for t in tags}
     if wanted_tags:
         known = {t.lower() for c in library.cards for t in c.tags}
         unknown = sorted(wanted_tags - known)
         if unknown:
-            close = difflib.get_close_matches(unknown[0], sorted(known), n=3, cutoff=0.5)
+            close = close_matches(unknown[0], known)
             hint = f" — did you mean {', '.join(close)}?" if close else ""
             raise UsageError(f"no card has the tag {unknown[0]!r}{hint}")
     return [

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v1(conn: sqlite3.Connection) -> None:
@@ -35,4 +35,13 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX ix_review_log_session_id ON review_log (session_id)")
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2}
+def _v3(conn: sqlite3.Connection) -> None:
+    # Schema 3 keeps cards out of reviews: suspended (by the user or as a leech) or buried
+    # until a time. A card never graded can be suspended too, so it is a table of its own.
+    conn.execute(
+        "CREATE TABLE card_mark (card_id VARCHAR PRIMARY KEY, suspended_at DATETIME,"
+        " suspended_by VARCHAR, buried_until DATETIME)"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}

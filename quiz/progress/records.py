@@ -73,6 +73,31 @@ class LoggedReview:
 
 
 @dataclass(frozen=True)
+class CardMark:
+    """A card held out of reviews: suspended (by you, or as a leech) until unsuspended, or
+    buried until a time (the next local midnight). A card without either has no mark."""
+
+    card_id: str
+    suspended_at: datetime | None = None
+    suspended_by: str | None = None  # "you" or "leech"
+    buried_until: datetime | None = None
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def buried(self, now: datetime) -> bool:
+        return self.buried_until is not None and utc(now) < self.buried_until
+
+    def held(self, now: datetime) -> bool:
+        """Kept out of a session at `now`."""
+        return self.suspended or self.buried(now)
+
+
+SUSPENDED_BY = ("you", "leech")
+
+
+@dataclass(frozen=True)
 class Progress:
     """Everything the store holds: what an export writes and an import merges.
 
@@ -81,6 +106,7 @@ class Progress:
     cards: tuple[CardProgress, ...]
     reviews: tuple[LoggedReview, ...]
     unreadable: int = 0
+    marks: tuple[CardMark, ...] = ()
 
 
 def graded(
@@ -131,3 +157,4 @@ class Imported:
     cards: int
     reviews: int
     skipped: int
+    marks: int = 0  # cards suspended or buried by the import

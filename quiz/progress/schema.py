@@ -1,4 +1,4 @@
-"""The persistence schema, written once: two tables, their column types, rows <-> records.
+"""The persistence schema, written once: three tables, their column types, rows <-> records.
 
 Times are stored as naive UTC (what schema 1 wrote) and come back aware; states and ratings are
 stored as fsrs's integers and come back as fsrs's enums. Only the store uses these rows.
@@ -20,7 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from quiz.clock import EARLIEST, LATEST, utc
-from quiz.progress.records import CardProgress, LoggedReview, Review
+from quiz.progress.records import CardMark, CardProgress, LoggedReview, Review
 
 IntEnumT = TypeVar("IntEnumT", bound=IntEnum)
 
@@ -136,6 +136,27 @@ class ReviewRow(Base):
             due_after=review.due_after,
             session_id=review.session_id,
         )
+
+
+class CardMarkRow(Base):
+    """A card held out of reviews (schema 3): suspended, or buried until a time."""
+
+    __tablename__ = "card_mark"
+
+    card_id: Mapped[str] = mapped_column(String, primary_key=True)
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    suspended_by: Mapped[str | None] = mapped_column(String)
+    buried_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+def mark_record(row: Any) -> CardMark:
+    """A card_mark row as a record."""
+    return CardMark(
+        card_id=row.card_id,
+        suspended_at=row.suspended_at,
+        suspended_by=row.suspended_by,
+        buried_until=row.buried_until,
+    )
 
 
 def _whole(value: Any, name: str) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -13,13 +13,29 @@ from fsrs import Rating, State
 from quiz.clock import now as current_time
 from quiz.clock import utc
 from quiz.deck.cards import DIFFICULTIES, Card, Library
-from quiz.progress.records import CardProgress, Review
+from quiz.progress.records import CardMark, CardProgress, Review
 from quiz.review import scheduler
 
 # Every graded card's state by card id, as Store.states() returns it.
 States = Mapping[str, CardProgress]
+# Every suspended or buried card's mark by card id, as Store.marks() returns it.
+Marks = Mapping[str, CardMark]
+LEECH_THRESHOLD = 8  # the default of the leech_threshold setting (quiz/config.py)
 
 STATE_NAMES = {State.Learning: "learning", State.Review: "review", State.Relearning: "relearning"}
+
+
+def tested_cards(reviews: Iterable[Review]) -> set[str]:
+    """The cards whose memory has been put to the test and held: since the card's last
+    failure (an Again, or a wrong prediction whatever the grade), it was recalled at a review
+    it was due for. The first sight of a card tests nothing, however it is graded."""
+    tested: set[str] = set()
+    for r in sorted(reviews, key=lambda r: r.reviewed_at):
+        if r.rating == Rating.Again or r.prediction_right is False:
+            tested.discard(r.card_id)
+        elif r.was_due:
+            tested.add(r.card_id)
+    return tested
 
 
 @dataclass(frozen=True)
@@ -27,10 +43,25 @@ class CardRow:
     card: Card
     state: str  # new | learning | review | relearning
     due: datetime | None
-    retrievability: float | None
+    retrievability: float | None  # FSRS's estimate, once the card has graduated to review
     lapses: int
     reps: int
     is_due: bool
+    suspended: bool = False
+    buried_until: datetime | None = None  # while the card is buried
+    leech: bool = False  # lapsed at least the leech threshold's times
+    tested: bool = False  # see tested_cards
+
+    @property
+    def held(self) -> bool:
+        """Out of reviews: suspended, or buried now."""
+        return self.suspended or self.buried_until is not None
+
+    @property
+    def recall(self) -> float | None:
+        """The chance you recall the card now, as shown: FSRS's estimate, once your memory of
+        the card has been tested (None until then: one good grade proves nothing yet)."""
+        return self.retrievability if self.tested else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -43,26 +74,55 @@ class CardRow:
             "retrievability": None
             if self.retrievability is None
             else round(self.retrievability, 4),
+            "recall": None if self.recall is None else round(self.recall, 4),
             "lapses": self.lapses,
             "reps": self.reps,
+            "suspended": self.suspended,
+            "buried_until": self.buried_until.isoformat() if self.buried_until else None,
+            "leech": self.leech,
         }
 
 
-def card_rows(cards: list[Card], states: States, now: datetime | None = None) -> list[CardRow]:
-    """One row per card, new cards included."""
+def card_rows(
+    cards: list[Card],
+    states: States,
+    now: datetime | None = None,
+    marks: Marks | None = None,
+    leech_threshold: int = LEECH_THRESHOLD,
+    reviews: Iterable[Review] = (),
+) -> list[CardRow]:
+    """One row per card, new cards included, with whether it is suspended, buried or a leech;
+    `reviews` (the log) says which are tested."""
     now = now or current_time()
+    marks = marks or {}
+    tested = tested_cards(reviews)
     sched = scheduler.make_scheduler(fuzz=False)
     rows = []
     for card in cards:
         st = states.get(card.id)
+        mark = marks.get(card.id)
+        suspended = mark is not None and mark.suspended
+        buried = mark.buried_until if mark is not None and mark.buried(now) else None
         if st is None:
-            rows.append(CardRow(card, "new", None, None, 0, 0, False))
+            rows.append(CardRow(card, "new", None, None, 0, 0, False, suspended, buried))
             continue
         # FSRS's recall probability means something once a card has graduated to review; a card
         # still in its (re)learning steps is not known yet, however recently it was seen.
         recall = scheduler.retrievability(sched, st.fsrs, now) if st.state == State.Review else None
         rows.append(
-            CardRow(card, STATE_NAMES[st.state], st.due, recall, st.lapses, st.reps, st.due <= now)
+            CardRow(
+                card,
+                STATE_NAMES[st.state],
+                st.due,
+                recall,
+                st.lapses,
+                st.reps,
+                st.due <= now,
+                suspended,
+                buried,
+                leech=st.lapses >= leech_threshold,
+                tested=card.id in tested,
+            )
         )
     return rows
 
@@ -84,14 +144,16 @@ class Bucket:
             self.review += 1
         else:
             self.learning += 1
-        self.due += row.is_due
-        if row.state != "new":  # a card in its (re)learning steps counts as not known yet
-            self.retrievabilities.append(row.retrievability or 0.0)
+        self.due += row.is_due and not row.held
+        # every card counts: a new, untested or (re)learning card as not known yet
+        self.retrievabilities.append(row.recall or 0.0)
 
     @property
     def mastery(self) -> float | None:
+        """The mean recall of all the cards here (new and untested ones count 0); None until
+        one of them has been reviewed."""
         r = self.retrievabilities
-        return sum(r) / len(r) if r else None
+        return sum(r) / len(r) if r and self.new < self.cards else None
 
     def to_json(self) -> dict[str, Any]:
         m = self.mastery
@@ -122,9 +184,13 @@ class TopicSummary:
 
 
 def topic_summary(
-    library: Library, states: States, now: datetime | None = None
+    library: Library,
+    states: States,
+    now: datetime | None = None,
+    marks: Marks | None = None,
+    reviews: Iterable[Review] = (),
 ) -> list[TopicSummary]:
-    rows = card_rows(library.cards, states, now)
+    rows = card_rows(library.cards, states, now, marks, reviews=reviews)
     out: dict[str, TopicSummary] = {}
     for row in rows:
         c = row.card
@@ -154,6 +220,9 @@ class Stats:
     predictions_total: int
     predictions_right: int
     time_spent_seconds: float
+    leeches: list[tuple[str, int]] = field(default_factory=list)  # card id, lapses
+    suspended: int = 0
+    buried: int = 0
 
     @property
     def prediction_accuracy(self) -> float | None:
@@ -180,6 +249,9 @@ class Stats:
                 else round(self.prediction_accuracy, 4),
             },
             "time_spent_seconds": round(self.time_spent_seconds, 1),
+            "leeches": [{"id": cid, "lapses": lapses} for cid, lapses in self.leeches],
+            "suspended": self.suspended,
+            "buried": self.buried,
         }
 
 
@@ -188,9 +260,16 @@ def _local_day(dt: datetime) -> date:
 
 
 def stats(
-    library: Library, states: States, reviews: Sequence[Review], now: datetime | None = None
+    library: Library,
+    states: States,
+    reviews: Sequence[Review],
+    now: datetime | None = None,
+    marks: Marks | None = None,
+    leech_threshold: int = LEECH_THRESHOLD,
 ) -> Stats:
-    """Statistics over every review logged, and the schedule of the cards in the decks."""
+    """Statistics over every review logged, and the schedule of the cards in the decks; the
+    leeches (cards in the decks that lapsed `leech_threshold` times), suspended and buried."""
+    marks = marks or {}
     now = now or current_time()
     today = _local_day(now)
 
@@ -214,8 +293,11 @@ def stats(
     )
 
     in_decks = {c.id for c in library.cards}
+    suspended = {cid for cid, m in marks.items() if m.suspended}
     due_days = Counter(
-        max(today, _local_day(s.due)) for cid, s in states.items() if cid in in_decks
+        max(today, _local_day(s.due))
+        for cid, s in states.items()
+        if cid in in_decks and cid not in suspended
     )
     forecast = [
         (today + timedelta(days=i), due_days.get(today + timedelta(days=i), 0)) for i in range(14)
@@ -232,7 +314,15 @@ def stats(
     )[:5]
 
     predicted = [r for r in reviews if r.prediction_right is not None]
+    leeches = sorted(
+        ((cid, s.lapses) for cid, s in states.items() if cid in in_decks),
+        key=lambda t: (-t[1], t[0]),
+    )
+    held = [m for cid, m in marks.items() if cid in in_decks]
     return Stats(
+        leeches=[(cid, lapses) for cid, lapses in leeches if lapses >= leech_threshold],
+        suspended=sum(m.suspended for m in held),
+        buried=sum(m.buried(now) and not m.suspended for m in held),
         today=today,
         per_day=per_day,
         reviews_total=len(reviews),

@@ -7,6 +7,7 @@ committed transaction; WAL and a busy timeout let two sessions share a file.
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import stat
@@ -18,6 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from fsrs import Card as FsrsCard
+from fsrs import State
 from sqlalchemy import create_engine, delete, event, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
@@ -28,6 +30,7 @@ from sqlalchemy.types import NullType
 from quiz.errors import StoreError, StoreLost
 from quiz.progress.migrations import MIGRATIONS, SCHEMA_VERSION
 from quiz.progress.records import (
+    CardMark,
     CardProgress,
     Imported,
     LoggedReview,
@@ -37,9 +40,11 @@ from quiz.progress.records import (
     graded,
 )
 from quiz.progress.schema import (
+    CardMarkRow,
     CardStateRow,
     ReviewRow,
     card_record,
+    mark_record,
     review_record,
     state_before,
 )
@@ -286,6 +291,22 @@ class Store:
             )
             return int(s.scalar(stmt) or 0)
 
+    def reviewed_cards_since(self, since: datetime) -> int:
+        """How many cards in the Review state (learnt, not in their learning steps) were
+        graded at or after `since`: what today's review limit counts."""
+        with self._session() as s:
+            stmt = select(ReviewRow.card_id, ReviewRow.state_before).where(
+                ReviewRow.reviewed_at >= since, ReviewRow.state_before.is_not(None)
+            )
+            cards = set()
+            for card_id, before in s.execute(stmt):
+                try:
+                    if json.loads(before or "")["state"] == int(State.Review):
+                        cards.add(card_id)
+                except (*ROW_ERRORS, json.JSONDecodeError):
+                    continue  # a damaged row: not counted (export reports it)
+            return len(cards)
+
     def export(self) -> Progress:
         """Everything needed to rebuild the progress elsewhere: cards by id, reviews by time.
 
@@ -298,8 +319,18 @@ class Store:
             order=self._LOG_ORDER,
             skip_unreadable=True,
         )
+        marks, bad_marks = self._records(
+            CardMarkRow.__table__, mark_record, order=(CardMarkRow.card_id,), skip_unreadable=True
+        )
         cards.sort(key=lambda c: c.card_id)
-        return Progress(tuple(cards), tuple(log), bad_cards + bad_reviews)
+        return Progress(
+            tuple(cards), tuple(log), bad_cards + bad_reviews + bad_marks, marks=tuple(marks)
+        )
+
+    def marks(self) -> dict[str, CardMark]:
+        """Every card held out of reviews (suspended, or buried, even if that has run out)."""
+        marks, _ = self._records(CardMarkRow.__table__, mark_record)
+        return {mark.card_id: mark for mark in marks}
 
     def _before(self, row: Any) -> CardProgress | None:
         # sqlaquiz 0.1.0 imported any JSON object here; one it cannot read is an error, not a crash
@@ -351,6 +382,45 @@ class Store:
         self.check_file()  # deleted or replaced while it was written: the grade is not there
         return log_id, after
 
+    def suspend(self, card_ids: list[str], now: datetime, by: str = "you") -> list[str]:
+        """Suspend these cards (`by` you or as a leech); returns those not suspended before."""
+        self.check_file()
+        changed = []
+        with self._session(write=True) as s, s.begin():
+            for card_id in dict.fromkeys(card_ids):
+                row = s.get(CardMarkRow, card_id)
+                if row is None:
+                    row = CardMarkRow(card_id=card_id)
+                    s.add(row)
+                if row.suspended_at is None:
+                    row.suspended_at, row.suspended_by = now, by
+                    changed.append(card_id)
+        return changed
+
+    def unsuspend(self, card_ids: list[str], *, only_by: str | None = None) -> list[str]:
+        """Lift the suspension and any burial of these cards (with `only_by`, only a
+        suspension made that way); returns those that had one."""
+        self.check_file()
+        changed = []
+        with self._session(write=True) as s, s.begin():
+            for card_id in dict.fromkeys(card_ids):
+                row = s.get(CardMarkRow, card_id)
+                if row is None or (only_by is not None and row.suspended_by != only_by):
+                    continue
+                changed.append(card_id)
+                s.delete(row)
+        return changed
+
+    def bury(self, card_id: str, until: datetime) -> None:
+        """Keep a card out of reviews until `until` (a suspension stays as it is)."""
+        self.check_file()
+        with self._session(write=True) as s, s.begin():
+            row = s.get(CardMarkRow, card_id)
+            if row is None:
+                row = CardMarkRow(card_id=card_id)
+                s.add(row)
+            row.buried_until = until
+
     def undo(self, review_id: int) -> str | None:
         """Take back one review: delete its log and restore the card's previous state.
         Returns the card's id (None when there is no such review)."""
@@ -378,14 +448,19 @@ class Store:
             if card_id is not None:
                 logs = logs.where(ReviewRow.card_id == card_id)
                 states = states.where(CardStateRow.card_id == card_id)
+            marks = delete(CardMarkRow)
+            if card_id is not None:
+                marks = marks.where(CardMarkRow.card_id == card_id)
             removed = s.execute(logs).rowcount  # type: ignore[attr-defined]
             s.execute(states)
+            s.execute(marks)
             return int(removed or 0)
 
     def import_progress(self, progress: Progress) -> Imported:
-        """Add what is not here yet, all or nothing: reviews by (card, time), and card states
-        where the imported one was reviewed later than ours."""
-        cards = reviews = skipped = 0
+        """Add what is not here yet, all or nothing: reviews by (card, time), card states
+        where the imported one was reviewed later than ours, a suspension where a card has
+        none here, and a burial where it lasts longer than ours."""
+        cards = reviews = skipped = marks = 0
         self.check_file()
         with self._session(write=True) as s, s.begin():
             pairs = s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
@@ -407,7 +482,22 @@ class Store:
                     s.add(row)
                 row.set(card)
                 cards += 1
-        return Imported(cards, reviews, skipped)
+            for mark in progress.marks:
+                have = s.get(CardMarkRow, mark.card_id)
+                if have is None:
+                    have = CardMarkRow(card_id=mark.card_id)
+                    s.add(have)
+                changed = False
+                if mark.suspended_at is not None and have.suspended_at is None:
+                    have.suspended_at, have.suspended_by = mark.suspended_at, mark.suspended_by
+                    changed = True
+                if mark.buried_until is not None and (
+                    have.buried_until is None or have.buried_until < mark.buried_until
+                ):
+                    have.buried_until = mark.buried_until
+                    changed = True
+                marks += changed
+        return Imported(cards, reviews, skipped, marks)
 
 
 def _reason(exc: Exception) -> str:

@@ -22,12 +22,23 @@ from quiz import __version__
 from quiz.clock import EARLIEST, LATEST, in_range, utc
 from quiz.errors import TransferError
 from quiz.paths import MAX_IMPORT_BYTES, read_text
-from quiz.progress.records import CardProgress, LoggedReview, Progress, Review
+from quiz.progress.records import (
+    SUSPENDED_BY,
+    CardMark,
+    CardProgress,
+    LoggedReview,
+    Progress,
+    Review,
+)
 from quiz.progress.schema import snapshot
 from quiz.progress.store import Store
 
 FORMAT = "sqlaquiz-progress"
-FORMAT_VERSION = 1
+# 2: "marks" (suspended and buried cards). An export without marks is written as version 1, the
+# oldest version that holds all of it, so an older sqlaquiz still reads it; one with marks is
+# version 2, which an older sqlaquiz refuses rather than import without them.
+FORMAT_VERSION = 2
+READS = (1, 2)
 
 MAX_DEPTH = 8  # the format nests four levels deep
 MAX_STRING = 100_000  # characters in any one text (a typed answer is the longest)
@@ -68,16 +79,28 @@ def review_json(logged: LoggedReview) -> dict[str, Any]:
     }
 
 
+def mark_json(mark: CardMark) -> dict[str, Any]:
+    return {
+        "card_id": mark.card_id,
+        "suspended_at": None if mark.suspended_at is None else mark.suspended_at.isoformat(),
+        "suspended_by": mark.suspended_by,
+        "buried_until": None if mark.buried_until is None else mark.buried_until.isoformat(),
+    }
+
+
 def to_json(progress: Progress) -> dict[str, Any]:
     """The whole export file, ready for json.dump."""
-    return {
+    data = {
         "format": FORMAT,
-        "version": FORMAT_VERSION,
+        "version": FORMAT_VERSION if progress.marks else 1,
         "exported_at": datetime.now(timezone.utc).isoformat(),
         "sqlaquiz": __version__,
         "cards": [card_json(c) for c in progress.cards],
         "reviews": [review_json(r) for r in progress.reviews],
     }
+    if progress.marks:
+        data["marks"] = [mark_json(m) for m in progress.marks]
+    return data
 
 
 # ------------------------------------------------------------------ JSON -> records
@@ -210,6 +233,32 @@ class ReviewIn(_Row):
         return LoggedReview(review, None if before is None else before.record(self.card_id))
 
 
+class MarkIn(_Row):
+    card_id: CardId
+    suspended_at: When | None = None
+    suspended_by: str | None = None
+    buried_until: When | None = None
+
+    @field_validator("suspended_by")
+    @classmethod
+    def _by(cls, value: str | None) -> str | None:
+        if value is not None and value not in SUSPENDED_BY:
+            raise ValueError(f"{value!r} is not one of {', '.join(SUSPENDED_BY)}")
+        return value
+
+    def record(self) -> CardMark:
+        if (self.suspended_at is None) != (self.suspended_by is None):
+            raise ValueError("suspended_at and suspended_by come together")
+        if self.suspended_at is None and self.buried_until is None:
+            raise ValueError("neither suspended nor buried")
+        return CardMark(
+            card_id=self.card_id,
+            suspended_at=None if self.suspended_at is None else utc(self.suspended_at),
+            suspended_by=self.suspended_by,
+            buried_until=None if self.buried_until is None else utc(self.buried_until),
+        )
+
+
 class ExportFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -217,6 +266,7 @@ class ExportFile(BaseModel):
     version: int
     cards: list[CardStateIn]
     reviews: list[ReviewIn]
+    marks: list[MarkIn] = []
 
 
 def read_file(path: Path) -> Progress:
@@ -235,10 +285,10 @@ def read_file(path: Path) -> Progress:
         raise TransferError(f"{path}: not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise TransferError(f"{path}: not a sqlaquiz progress export")
-    if raw.get("version") != FORMAT_VERSION:
+    if raw.get("version") not in READS or type(raw.get("version")) is not int:
         raise TransferError(
             f"{path}: export format version {raw.get('version')!r} is not supported "
-            f"(this sqlaquiz reads version {FORMAT_VERSION})"
+            f"(this sqlaquiz reads versions {', '.join(map(str, READS[:-1]))} and {READS[-1]})"
         )
     odd = _odd_value(raw)
     if odd is not None:
@@ -251,7 +301,17 @@ def read_file(path: Path) -> Progress:
         where = ".".join(str(p) for p in err["loc"])
         msg = str(err["msg"]).removeprefix("Value error, ")
         raise TransferError(f"{path}: field {where!r}: {msg[:1].lower()}{msg[1:]}") from None
-    return Progress(tuple(c.record() for c in data.cards), tuple(r.record() for r in data.reviews))
+    marks = []
+    for i, mark in enumerate(data.marks if raw["version"] >= 2 else []):
+        try:
+            marks.append(mark.record())
+        except ValueError as exc:
+            raise TransferError(f"{path}: field 'marks.{i}': {exc}") from None
+    return Progress(
+        tuple(c.record() for c in data.cards),
+        tuple(r.record() for r in data.reviews),
+        marks=tuple(marks),
+    )
 
 
 def _odd_value(raw: Any) -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ class Command(Enum):
     UNDO = "u"
     QUIT = "q"
     HELP = "?"
+    BURY = "b"
     EXPAND = "x"  # everything folded to fit the screen: the whole example, every statement
 
 
@@ -56,11 +57,17 @@ class Invalid:
 
 
 GRADE_KEYS = "1234" + "".join(c.value for c in Command)
-RAISES_KEYS = "ynuqx"
+RAISES_KEYS = "ynds?uqx"
+
+
+DEFAULT_GRADE = Rating.Good  # Enter or Space after the answer, as in Anki
 
 
 def grade_key(key: str) -> Action | None:
-    """A key after the answer; None for Enter (ask again)."""
+    """A key after the answer: Enter or Space ("") is Good; None for a key that means nothing
+    here (the session says what to press)."""
+    if key == "":
+        return Grade(DEFAULT_GRADE)
     if key in ("1", "2", "3", "4"):
         return Grade(Rating(int(key)))
     try:
@@ -80,20 +87,38 @@ def answer_line(line: str) -> Answer | Command:
     return _lone(typed or "") or Answer(typed)
 
 
-def count_prediction(line: str) -> Prediction | Command | Invalid:
+@dataclass(frozen=True)
+class DontKnow:
+    """No prediction: the run shows what happens, and nothing is scored."""
+
+
+DONT_KNOW = DontKnow()
+_DONT_KNOW_WORDS = {"", "d", "idk", "dunno", "don't know", "dont know", "i don't know"}
+
+
+def _at_prediction(said: str) -> Command | DontKnow | None:
+    """What a challenge prompt understands besides a prediction: Enter or `d` (I don't know),
+    `s` skip, `?` help, `x` the whole example, `u` undo, `q` quit."""
+    said = said.strip().lower().replace("’", "'")
+    if said in _DONT_KNOW_WORDS:
+        return DONT_KNOW
+    return {"s": Command.SKIP, "?": Command.HELP, "x": Command.EXPAND}.get(said) or _lone(said)
+
+
+def count_prediction(line: str) -> Prediction | Command | DontKnow | Invalid:
     """The line typed for a "how many queries?" challenge."""
     said = line.strip()
     if said.isdecimal():
         return Prediction(int(said), said)
-    if said.lower() == Command.EXPAND.value:
-        return Command.EXPAND
-    return _lone(said.lower()) or Invalid("type a whole number, e.g. 3")
+    return _at_prediction(said) or Invalid(
+        "type a whole number, e.g. 3 (Enter: I don't know · s skip · ? help)"
+    )
 
 
-def raises_prediction(key: str) -> Prediction | Command | Invalid:
+def raises_prediction(key: str) -> Prediction | Command | DontKnow | Invalid:
     """The key pressed for a "does it raise?" challenge."""
     if key in ("y", "n"):
         return Prediction(key == "y", key)
-    if key.lower() == Command.EXPAND.value:
-        return Command.EXPAND
-    return _lone(key.lower()) or Invalid("press y or n")
+    return _at_prediction(key) or Invalid(
+        "press y (it raises) or n (it does not); Enter: I don't know · s skip · ? help"
+    )

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from fsrs import Card as FsrsCard
-from fsrs import Rating, ReviewLog, Scheduler
+from fsrs import Rating, ReviewLog, Scheduler, State
 
 from quiz.clock import utc
 
@@ -16,10 +16,25 @@ DEFAULT_RETENTION = 0.9
 DEFAULT_NEW_PER_DAY = 10
 
 
-def make_scheduler(retention: float = DEFAULT_RETENTION, fuzz: bool = True) -> Scheduler:
+def make_scheduler(
+    retention: float = DEFAULT_RETENTION,
+    fuzz: bool = True,
+    learning_steps: Sequence[timedelta] | None = None,
+    relearning_steps: Sequence[timedelta] | None = None,
+) -> Scheduler:
+    """FSRS with the desired retention and, when given, the (re)learning steps (None: fsrs's
+    own, 1m 10m and 10m)."""
     if not 0.7 <= retention <= 0.99:
         raise ValueError("desired retention must be between 0.70 and 0.99")
-    return Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+    default = Scheduler()
+    return Scheduler(
+        desired_retention=retention,
+        enable_fuzzing=fuzz,
+        learning_steps=default.learning_steps if learning_steps is None else tuple(learning_steps),
+        relearning_steps=(
+            default.relearning_steps if relearning_steps is None else tuple(relearning_steps)
+        ),
+    )
 
 
 def new_card() -> FsrsCard:
@@ -128,11 +143,25 @@ def build_queue(
     now: datetime,
     new_allowed: int,
     limit: int | None = None,
+    reviews_allowed: int | None = None,
 ) -> list[str]:
-    """Due cards first (lowest retrievability first), then new cards in deck order."""
+    """Due cards first (lowest retrievability first), then new cards in deck order.
+
+    `reviews_allowed` caps the due cards in the Review state (what today's review limit
+    leaves); cards in their (re)learning steps are never held back by it."""
     now = utc(now)
     due = [cid for cid in candidates if cid in states and utc(states[cid].due) <= now]
     due.sort(key=lambda cid: (retrievability(scheduler, states[cid], now), utc(states[cid].due)))
+    if reviews_allowed is not None:
+        left = max(0, reviews_allowed)
+        kept = []
+        for cid in due:
+            if states[cid].state == State.Review:
+                if left == 0:
+                    continue
+                left -= 1
+            kept.append(cid)
+        due = kept
     fresh = [cid for cid in candidates if cid not in states][: max(0, new_allowed)]
     queue = due + fresh
     return queue[:limit] if limit is not None else queue

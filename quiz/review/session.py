@@ -11,7 +11,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from functools import partial
 
@@ -20,8 +20,9 @@ from rich.console import Console, Group, RenderableType
 from quiz.clock import utcnow
 from quiz.deck.cards import Card
 from quiz.deck.checks import challenge_truth
-from quiz.editor import edit_and_run
-from quiz.errors import QuizError, UsageError
+from quiz.editor import edit_and_run, edit_failures
+from quiz.errors import QuizError, Terminated, UsageError
+from quiz.kept_edits import KeptEdits
 from quiz.progress.store import Store
 from quiz.review import actions, pager, scheduler
 from quiz.review.actions import Command
@@ -30,7 +31,7 @@ from quiz.review.keys import InputSource
 from quiz.review.queue import ReviewQueue, Tally
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.protocol import DATABASE_NAMES
-from quiz.ui import card_view, run_report
+from quiz.ui import card_view, marks_view, run_report
 from quiz.ui import session_views as views
 
 FOLDED_SETUP = "x shows them"  # what the one line that sums up a setup cell's statements says
@@ -44,6 +45,13 @@ class SessionOptions:
     retention: float = scheduler.DEFAULT_RETENTION
     timeout: float = 10.0
     fuzz: bool = True
+    # from the settings (quiz/config.py); None: fsrs's own steps, no review limit
+    reviews_per_day: int | None = None
+    learning_steps: tuple[timedelta, ...] | None = None
+    relearning_steps: tuple[timedelta, ...] | None = None
+    leech_threshold: int = 8
+    leech_action: str = "keep"
+    minutes: float | None = None  # end the session after the card on screen once time is up
 
 
 class Flow(Enum):
@@ -80,6 +88,7 @@ class ReviewSession:
         runner: Runner | None = None,
         open_runner: Callable[[str], Runner] | None = None,
         trusted: Callable[[Card], bool] = lambda card: True,
+        kept_edits: KeptEdits | None = None,
     ) -> None:
         self.cards = {c.id: c for c in cards}
         self.order = [c.id for c in cards]
@@ -95,11 +104,19 @@ class ReviewSession:
         # a card from a deck the user has not trusted shows its code and runs nothing: a
         # challenge is asked as a plain question
         self.trusted = trusted
+        self.kept_edits = kept_edits or KeptEdits()  # `e` continues from the last edit
         self.grader = Grader(
             store,
-            scheduler.make_scheduler(options.retention, fuzz=options.fuzz),
+            scheduler.make_scheduler(
+                options.retention,
+                fuzz=options.fuzz,
+                learning_steps=options.learning_steps,
+                relearning_steps=options.relearning_steps,
+            ),
             save=not options.cram,
             session_id=uuid.uuid4().hex,
+            leech_threshold=options.leech_threshold,
+            leech_action=options.leech_action,
         )
         self.tally = Tally(started=clock())
         self.queue = ReviewQueue([], self.tally)
@@ -111,8 +128,22 @@ class ReviewSession:
     def run(self) -> int:
         opts = self.options
         order = self.grader.queue(
-            self.order, self.clock(), cram=opts.cram, limit=opts.limit, new_per_day=opts.new_per_day
+            self.order,
+            self.clock(),
+            cram=opts.cram,
+            limit=opts.limit,
+            new_per_day=opts.new_per_day,
+            reviews_per_day=opts.reviews_per_day,
         )
+        held_reviews = self.grader.reviews_held_back
+        if held_reviews and opts.reviews_per_day is not None:
+            self.console.print(marks_view.review_limit(opts.reviews_per_day, held_reviews))
+        if not opts.cram:
+            held, needed = self.grader.new_held_back(
+                self.order, self.clock(), limit=opts.limit, new_per_day=opts.new_per_day
+            )
+            if held and order:  # with nothing to review, nothing_due says it
+                self.console.print(views.new_held_back(held, needed))
         if not order:
             next_due, new_left = self.grader.next_due(self.order), self.grader.new_left(self.order)
             self.console.print(views.nothing_due(next_due, new_left, self.clock()))
@@ -120,7 +151,11 @@ class ReviewSession:
         self.queue = ReviewQueue(order, self.tally)
         try:
             while True:
+                if self._time_is_up():
+                    break
                 card_id = self.queue.next(partial(self.grader.is_due, now=self.clock()))
+                if card_id is None:
+                    card_id = self._wait_for_later()  # the last cards were graded Again or Hard
                 if card_id is None or self._turn(self.cards[card_id]) is Flow.QUIT:
                     break
         except EOFError:
@@ -138,6 +173,25 @@ class ReviewSession:
         if self.grader.rescued:
             self.console.print(views.kept_in_rescue(self.grader.rescued, self.grader.rescue_path))
         return 0
+
+    def _wait_for_later(self) -> str | None:
+        """Nothing is left but cards coming back in minutes: offer to wait for the first of
+        them (saying how long) and show it once it is due; None ends the session."""
+        if not self.queue.later or not getattr(self.inp, "interactive", True):
+            return None  # piped answers do not sit through real minutes
+        now = self.clock()
+        due = {cid: self.grader.due(cid) for cid in self.queue.later}
+        first = min(due, key=lambda cid: (due[cid], cid))
+        wait = max(due[first] - now, timedelta(0))
+        key = self.inp.key(views.wait_prompt(first, len(due), wait), "q")
+        if key != "":
+            return None
+        self.console.print(views.waiting(first, wait))
+        wait_for = getattr(self.inp, "wait", None)  # an input source from before waiting existed
+        if wait_for is None or not wait_for(wait.total_seconds()):
+            return None  # a key ended the wait
+        # due now (a frozen clock does not move: the wait itself is what made it due)
+        return self.queue.next(lambda cid: cid == first or self.grader.is_due(cid, self.clock()))
 
     def _turn(self, card: Card) -> Flow:
         """Show one card and read actions until its turn is over."""
@@ -158,6 +212,8 @@ class ReviewSession:
         while True:
             key = self.inp.key(self._keys_prompt(turn), actions.GRADE_KEYS)
             action = actions.grade_key(key)
+            if action is None or key == "":
+                self.console.print(views.grade_key_hint(key))
             flow = Flow.STAY if action is None else self.dispatch(action, turn)
             if flow is not Flow.STAY:
                 return flow
@@ -185,7 +241,7 @@ class ReviewSession:
             else:
                 key = self.inp.key(views.RAISES_PROMPT, actions.RAISES_KEYS)
                 said = actions.raises_prediction(key)
-            if isinstance(said, actions.Prediction):
+            if isinstance(said, actions.Prediction | actions.DontKnow):
                 break
             if isinstance(said, actions.Invalid):
                 self.console.print(views.hint(said.hint))
@@ -193,6 +249,8 @@ class ReviewSession:
             flow = self.dispatch(said, turn)
             if flow is not Flow.STAY:
                 return flow
+        if isinstance(said, actions.DontKnow):
+            return self._reveal(turn)
         turn.prediction = said.said
         result = self._run(card, show_code=False)
         truth = challenge_truth(card, result)
@@ -203,6 +261,18 @@ class ReviewSession:
         turn.right = truth == said.guess
         self.queue.predicted(turn.right)
         self.console.print(views.prediction_verdict(ch.ask, said.guess, truth, ch.cell))
+        return Flow.STAY
+
+    def _reveal(self, turn: Turn) -> Flow:
+        """After "I don't know" at a challenge: the run shows what happens; nothing is scored."""
+        ch = turn.card.challenge
+        assert ch is not None
+        result = self._run(turn.card, show_code=False)
+        truth = challenge_truth(turn.card, result)
+        if result.crash or truth is None:
+            self.console.print(views.prediction_unsettled(result.problem()))
+        else:
+            self.console.print(views.no_prediction(ch.ask, truth, ch.cell))
         return Flow.STAY
 
     # -------------------------------------------------------------- actions
@@ -222,6 +292,8 @@ class ReviewSession:
         if action is Command.SKIP:
             self.queue.skipped()
             return Flow.DONE
+        if action is Command.BURY:
+            return self._bury(turn)
         if action is Command.EXPAND:
             self._expand(turn)
         elif action is Command.HELP:
@@ -263,10 +335,35 @@ class ReviewSession:
         entry = self.queue.graded(rating, review_id, turn.right, due_in)
         if self.grader.lost is not None and lost_before is None:
             self.console.print(views.store_lost(self.grader.lost, self.grader.rescue_path))
-        if due_in is not None:
+        if self.grader.leech is not None:
+            leech = self.grader.leech
+            self.console.print(marks_view.leech(leech.card_id, leech.lapses, leech.suspended))
+            if leech.suspended:
+                self.queue.later = [cid for cid in self.queue.later if cid != leech.card_id]
+        if due_in is not None and not (self.grader.leech and self.grader.leech.suspended):
             later = self.queue.comes_back_later(entry)
             kept = review_id is not None and review_id < 0
             self.console.print(views.kept(due_in, later) if kept else views.saved(due_in, later))
+
+    def _bury(self, turn: Turn) -> Flow:
+        """Keep the card on screen out of reviews until tomorrow (no grade)."""
+        if self.options.cram:
+            self.console.print(views.note("cram saves nothing: s skips the card"))
+            return Flow.STAY
+        until = self.grader.bury(turn.card.id, self.clock())
+        self.queue.skipped()
+        self.console.print(marks_view.buried(turn.card.id, until))
+        return Flow.DONE
+
+    def _time_is_up(self) -> bool:
+        """--minutes: once the time is up the session ends (never in the middle of a card)."""
+        minutes = self.options.minutes
+        if minutes is None or self.queue.index == 0:
+            return False
+        if (self.clock() - self.tally.started).total_seconds() < minutes * 60:
+            return False
+        self.console.print(marks_view.time_up(minutes))
+        return True
 
     def _undo(self) -> bool:
         """Take back the last grade; False (and why, on screen) when it cannot be."""
@@ -302,8 +399,11 @@ class ReviewSession:
         assert card.example is not None
         runner = self._runner_for(card)
         assert runner is not None
-        with self.console.status("running the example…"):
-            result = runner.run(card.example, filename=f"{card.id}.py")
+        try:
+            with self.console.status("running the example…"):
+                result = runner.run(card.example, filename=f"{card.id}.py")
+        except KeyboardInterrupt as exc:
+            return self._stopped(exc, runner.database.name)
         expected = card.expect_for(result.database).raises
         source = card.example if show_code else None
         self.unfolded = (card.id, run_report.report(result, expected=expected))
@@ -331,8 +431,19 @@ class ReviewSession:
             parts.append(self.unfolded[1])
         pager.page(self.console, Group(*parts), keep=self.console.height)
 
+    def _stopped(self, exc: KeyboardInterrupt, database: str) -> RunResult:
+        """Ctrl-C during a run stops the run, not the session (SIGTERM / SIGHUP still end it)."""
+        if isinstance(exc, Terminated):
+            raise exc
+        self.console.print(views.run_stopped())
+        return RunResult.crashed(views.STOPPED, database)
+
     def _edit(self, card: Card) -> None:
+        """The editor on the card's example, or on the learner's last edit of it; both run."""
         assert card.example is not None
+        earlier = self.kept_edits.load(card.id)
+        if earlier is not None:
+            self.console.print(views.continuing_edit(self.kept_edits.path(card.id)))
         try:
             runner = self._runner_for(card)
             assert runner is not None
@@ -342,14 +453,28 @@ class ReviewSession:
                 name=card.id,
                 filename=f"{card.id}.py",
                 edited_filename=f"{card.id}-edited.py",
+                start=earlier,
+                # kept before anything runs: a Ctrl-C during the runs loses no edit
+                on_edited=lambda text: self.kept_edits.keep(card.id, text, card.example or ""),
             )
         except UsageError as exc:  # a missing or failing editor must not end the session
             self.console.print(views.failed(str(exc)))
             return
-        counts = run_report.compare_counts(both.original, both.result)
-        self.unfolded = (card.id, Group(run_report.report(both.result, both.edited), counts))
-        shown = run_report.report(both.result, both.edited, fold_setup=FOLDED_SETUP)
+        except KeyboardInterrupt as exc:
+            self._stopped(exc, self.runner.database.name)
+            return
+        kept = self.kept_edits.path(card.id) if self.kept_edits.kept(card.id) else None
+        expected = card.expect_for(both.result.database).raises
+        failures = edit_failures(both.result, expected)
+        counts = run_report.compare_counts(both, expected)
+        title = f"{card.id}.py (your edit)"
+        whole = run_report.report(both.result, both.edited, failures, expected, title)
+        self.unfolded = (card.id, Group(whole, counts))
+        shown = run_report.report(
+            both.result, both.edited, failures, expected, title, fold_setup=FOLDED_SETUP
+        )
         pager.page(self.console, Group(shown, counts), keep=self._answer_rows(card))
+        self.console.print(views.edit_kept(kept, both.unchanged or not both.edited.strip()))
 
     def _answer_rows(self, card: Card) -> int:
         """The rows the answer and the keys below it take: what r and e must not scroll off."""

@@ -518,7 +518,8 @@ def _cells(code: str) -> list[Cell]:
         return cells
     last = cells[MAX_CELLS - 1]
     rest = "\n".join(code.splitlines()[last.first_line - 1 :]) + "\n"
-    title = f"{last.title} (and the {len(cells) - MAX_CELLS:,} cells after it)"
+    after = len(cells) - MAX_CELLS
+    title = f"{last.title} (and the {after:,} {'cell' if after == 1 else 'cells'} after it)"
     return [*cells[: MAX_CELLS - 1], Cell(MAX_CELLS, title, last.first_line, rest)]
 
 
@@ -545,6 +546,8 @@ def run_example(
     owner = os.getpid()
     RECORDER.log = _Budget(LOG_LIMIT)
     for cell in _cells(code):
+        # If the cell hangs and is killed, this mark still says which one it was.
+        emit({"started": _short(cell.title, MAX_NAME), "first_line": cell.first_line})
         RECORDER.reset()
         out, err = CappedText(budget), CappedText(budget)
         error = None

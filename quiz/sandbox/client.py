@@ -139,6 +139,9 @@ class Runner:
                 # starts a fresh one.
                 self._drop(worker)
                 return RunResult.crashed(str(exc), name)
+            except KeyboardInterrupt:  # Ctrl-C: the example stops now, the next run gets
+                self._drop(worker)  # a fresh worker (a session goes on after it)
+                raise
             self._give_back(worker)
         return RunResult.from_dict({**reply, "database": name})
 

@@ -3,8 +3,9 @@
 Applied in the child right before the example runs, for it and everything it starts:
 - write (create, delete, truncate) only inside its own run folder;
 - read only what Python and its packages need: the interpreter's prefixes, every folder on
-  sys.path, the system's /usr, /lib*, /bin, /etc, /dev, /proc and /sys — not the user's home, so
-  not the progress database, the config, the deck cache or SSH keys;
+  sys.path, the system's /usr, /lib*, /bin, /etc, /dev and /sys — not the user's home, so
+  not the progress database, the config, the deck cache or SSH keys — and of /proc only the
+  example's own process and what describes the machine, not other processes (their environment);
 - no TCP at all, except connecting to the port of the database the run was given (Landlock
   ABI 4+, Linux 6.7);
 - no signals to processes outside the run (ABI 6+, Linux 6.12).
@@ -32,7 +33,10 @@ _NET_BIND_TCP, _NET_CONNECT_TCP = 1, 2
 _SCOPE_ABSTRACT_UNIX_SOCKET, _SCOPE_SIGNAL = 1, 2
 _FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | (1 << 14) | (1 << 15)  # + truncate, ioctl_dev
 
-SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys")
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/dev", "/sys")
+# Of /proc, only what describes the machine, and the example's own process: other processes'
+# entries (their environment: the user's shell's secrets, sqlaquiz's database URL) stay closed.
+PROC_READ = ("/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg", "/proc/sys")
 DEVICES_RW = ("/dev/null", "/dev/zero", "/dev/full", "/dev/tty")
 
 
@@ -77,7 +81,8 @@ def _fs_rights(abi: int) -> int:
 
 def read_paths() -> list[str]:
     """What Python and its packages need to read."""
-    paths = [*SYSTEM_READ, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    paths = [*SYSTEM_READ, *PROC_READ, os.path.realpath("/proc/self")]
+    paths += [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
     paths.append(os.path.dirname(os.path.realpath(sys.executable)))
     paths.extend(p for p in sys.path if p)
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -24,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from typing import Any
 
-from quiz.sandbox import landlock
+from quiz.sandbox import landlock, namespaces
 from quiz.sandbox.protocol import RunRequest
 
 try:
@@ -217,12 +218,17 @@ def _prepare_child(workdir: str) -> int:
     return _current_vsize()
 
 
-def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
+def _child_main(
+    request: RunRequest, out: Any, base_vsize: int, started: Callable[[], object] = lambda: None
+) -> None:
     """Run one example; called in the (isolated, prepared) child process."""
     from quiz.sandbox import capture
 
     os.environ.update(request.env)  # the run's database (sandbox.engines)
-    _confine(request, out)
+    made = None
+    if request.sandbox:  # from here on, in PID 1 of the run's own namespaces (if any)
+        made = namespaces.enter(network=bool(landlock.database_ports(request.env)))
+    _confine(request, out, made)
     cap = request.memory_bytes
     if resource is not None and cap:
         # The cap is on what the example adds to the worker's address space (in a cold worker
@@ -234,6 +240,7 @@ def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
         out.write(json.dumps(record) + "\n")
         out.flush()
 
+    started()
     capture.run_example(
         request.code,
         request.filename,
@@ -242,15 +249,18 @@ def _child_main(request: RunRequest, out: Any, base_vsize: int) -> None:
     )
 
 
-def _confine(request: RunRequest, out: Any) -> None:
+def _confine(request: RunRequest, out: Any, made: str | None) -> None:
     """Temporary files go to the run's own folder, and on Linux Landlock keeps the example there
-    (sandbox/landlock.py). The first record says what confinement the run had."""
+    (sandbox/landlock.py). The first record says what confinement the run had (`made`: the
+    namespaces it runs in, sandbox/namespaces.py)."""
     workdir = os.getcwd()
     os.environ["TMPDIR"] = workdir
     tempfile.tempdir = workdir
     applied: str | None = "off"
     if request.sandbox:
         applied = landlock.restrict(workdir, landlock.database_ports(request.env))
+        if applied and made:
+            applied += f"; namespaces: {made}"
     out.write(json.dumps({"sandbox": applied}) + "\n")
     out.flush()
 
@@ -266,34 +276,58 @@ def _current_vsize() -> int:
 # --------------------------------------------------------------------------- in the worker
 
 
-def _wait(pid: int, timeout: float, done_fd: int | None = None) -> tuple[int | None, bool]:
-    """Wait until the child says it is done (a byte on `done_fd`), exits, or times out.
+# What a child says on its "done" pipe: the example starts now (a spare still priming, or a
+# cold worker still importing, does not eat into the example's timeout); it finished.
+STARTED, DONE = b"s", b"x"
+WATCH_AFTER, WATCH_EVERY = 0.2, 0.1  # seconds: when and how often a run's memory is added up
 
-    Returns (wait status or None if it said done and still runs, timed_out)."""
-    deadline = time.monotonic() + timeout
+
+def _wait(
+    pid: int,
+    timeout: float,
+    done_fd: int | None = None,
+    watch: Callable[[], bool] | None = None,
+) -> tuple[int | None, bool]:
+    """Wait until the child says it is done (a byte on `done_fd`), exits, times out, or
+    `watch` (called every WATCH_EVERY seconds once the run is WATCH_AFTER old) says stop.
+
+    Returns (wait status or None if it said done and still runs or was stopped, timed_out)."""
+    started = time.monotonic()
+    deadline = started + timeout
     pidfd = None
     if hasattr(os, "pidfd_open"):
         try:
             pidfd = os.pidfd_open(pid)
         except OSError:
             pidfd = None
-    watch = [fd for fd in (pidfd, done_fd) if fd is not None]
+    fds = [fd for fd in (pidfd, done_fd) if fd is not None]
     try:
         delay = 0.0005
+        next_watch = started + WATCH_AFTER
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
                 return status, False
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 return None, True
+            if watch is not None and now >= next_watch:
+                if watch():
+                    return None, False
+                next_watch = now + WATCH_EVERY
+            wait = remaining if watch is None else min(remaining, max(next_watch - now, 0.001))
             if pidfd is not None:
-                ready, _, _ = select.select(watch, [], [], remaining)
+                ready, _, _ = select.select(fds, [], [], wait)
             else:
-                ready, _, _ = select.select(watch, [], [], min(delay, remaining))
+                ready, _, _ = select.select(fds, [], [], min(delay, wait))
                 delay = min(delay * 2, 0.02)
             if done_fd is not None and done_fd in ready:
-                if os.read(done_fd, 1):
+                said = os.read(done_fd, 1)
+                if said == STARTED:  # the timeout is the example's: it starts counting now
+                    deadline = time.monotonic() + timeout
+                    continue
+                if said:
                     return None, False  # finished; the process may still be tearing down
                 # end of file without the byte: the child died; collect how
                 _, status = os.waitpid(pid, 0)
@@ -372,6 +406,81 @@ def _describe_exit(
     return f"the process exited with status {code} before finishing (os._exit?)"
 
 
+INTERRUPT_GRACE = 0.5  # seconds a timed-out run has, once interrupted, to report its cell
+
+
+class _MemoryWatch:
+    """Holds the memory cap for a run as a whole: called while the run goes on, it adds up
+    what the processes in the run's PID namespace hold (sandbox/namespaces.py) and says stop
+    when, with more than one process, they hold more than the cap between them. (One process
+    alone is held by its own address-space limit, which the example sees as a MemoryError.)"""
+
+    def __init__(self, pid: int, cap: int) -> None:
+        self.pid, self.cap = pid, cap
+        self.namespace: str | None = None
+        self.stopped: str | None = None
+
+    def __call__(self) -> bool:
+        if self.namespace is None:
+            run = namespaces.namespace_of(self.pid)
+            if run is None or run == namespaces.namespace_of(os.getpid()):
+                return False  # not in a namespace of its own (yet, or at all)
+            self.namespace = run
+        used, processes = namespaces.run_memory(self.namespace)
+        if processes > 1 and used > self.cap:
+            _kill(self.pid)
+            self.stopped = (
+                f"the run's {processes} processes held {used / 2**20:,.0f} MiB between them, "
+                f"over the run's memory cap of {self.cap // 2**20} MiB, and were stopped"
+            )
+            return True
+        return False
+
+
+def _mark_stopped(
+    records: list[dict[str, Any]], cells: list[dict[str, Any]], kind: str, message: str
+) -> str | None:
+    """After the worker stopped a run: the title of the cell that was running, its record
+    ending in `message`.
+
+    Interrupted at a timeout, the cell usually reported itself (statements and output up to
+    the interrupt, ending in KeyboardInterrupt); that error becomes the timeout. A cell that
+    was killed, or ignored the interrupt, has only its "started" mark: it gets a record of its
+    own, with nothing in it."""
+    started = [r for r in records if "started" in r]
+    if not started:
+        return None
+    mark = started[-1]
+    title, first_line = mark["started"], mark["first_line"]
+    error: dict[str, Any] = {
+        "type": kind,
+        "qualname": f"sqlaquiz.{kind}",
+        "message": message,
+        "line": None,
+    }
+    last = cells[-1] if cells else None
+    if last is not None and last["title"] == title and last["first_line"] == first_line:
+        if last.get("error") and last["error"]["type"] == "KeyboardInterrupt":
+            error["line"] = last["error"]["line"]
+            last["error"] = error
+        return str(title)
+    error["message"] = message + " (what it sent and printed before is lost)"
+    cells.append(
+        {
+            "title": title,
+            "first_line": first_line,
+            "queries": 0,
+            "statements": [],
+            "stdout": "",
+            "stderr": "",
+            "warnings": [],
+            "seconds": 0.0,
+            "error": error,
+        }
+    )
+    return str(title)
+
+
 def _read_records(path: str) -> list[dict[str, Any]]:
     records = []
     try:
@@ -412,8 +521,13 @@ class _Spare:
                     with os.fdopen(read_end, "rb") as pipe:
                         data = pipe.read()
                     if data:
-                        _child_main(RunRequest.from_dict(json.loads(data)), out, base_vsize)
-                        os.write(done_write, b"x")
+                        _child_main(
+                            RunRequest.from_dict(json.loads(data)),
+                            out,
+                            base_vsize,
+                            started=lambda: os.write(done_write, STARTED),
+                        )
+                        os.write(done_write, DONE)
             except BaseException:
                 code = 70
             finally:
@@ -487,20 +601,38 @@ def run_request(request: RunRequest, use_fork: bool) -> tuple[dict[str, Any], An
             spare.start(request)
         result_path = spare.result_path
         _CURRENT[0] = spare
-        status, timed_out = _wait(spare.pid, timeout, spare.done_read)
+        watch = _MemoryWatch(spare.pid, memory) if memory else None
+        status, timed_out = _wait(spare.pid, timeout, spare.done_read, watch)
+        if timed_out:  # interrupted, it may still say which cell hung and what it did there
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(spare.pid, signal.SIGINT)
+            status, _ = _wait(spare.pid, INTERRUPT_GRACE, spare.done_read)
         _CURRENT[0] = None
+        stopped = watch.stopped if watch else None
     else:
         workdir, result_path = _run_files()
         status, timed_out = _run_fresh(request, workdir, result_path)
+        stopped = None
     records = _read_records(result_path)
     cells = [r for r in records if "title" in r]
     done = next((r for r in records if r.get("done")), None)
     sandbox = next((r["sandbox"] for r in records if "sandbox" in r), None)
+    crash = stopped or _describe_exit(status, timed_out, done is not None, timeout, memory)
+    if timed_out:
+        still = f"still running after {timeout:g} s: stopped here"
+        hung = _mark_stopped(records, cells, "Timeout", still)
+        if hung is not None:
+            line = cells[-1]["error"]["line"]
+            at = f", at line {line}," if line else ""
+            crash = f"timed out after {timeout:g} s in cell {hung!r}{at} and was stopped"
+    elif stopped:
+        over = _mark_stopped(records, cells, "MemoryCap", "over the run's memory cap: stopped here")
+        crash = stopped + (f" in cell {over!r}" if over else "")
     reply = {
         "cells": cells,
-        "finished": done is not None,
+        "finished": done is not None and not timed_out and not stopped,
         "timed_out": timed_out,
-        "crash": _describe_exit(status, timed_out, done is not None, timeout, memory),
+        "crash": crash,
         "output_dropped": done.get("output_dropped", 0) if done else 0,
         "wall_seconds": round(time.perf_counter() - started, 4),
         "sandbox": sandbox,

@@ -30,7 +30,52 @@ def _short_due(due: datetime | None, is_due: bool) -> Text:
     return Text(local.strftime("%H:%M" if soon else "%m-%d"))
 
 
-def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards match.") -> Text:
+def _state(row: CardRow) -> Text:
+    """The card's state, or why it is out of reviews (suspended, buried)."""
+    if row.suspended:
+        return Text("suspended", style="dim")
+    if row.buried_until is not None:
+        return Text("buried", style="dim")
+    return Text(row.state, style=STATE_STYLE[row.state])
+
+
+def _lapses(row: CardRow) -> Text:
+    return Text(f"{row.lapses} leech", style="magenta") if row.leech else Text(str(row.lapses))
+
+
+SHOWN_MATCHES = 3  # lines shown under a card that `list --search` found
+
+
+def excerpt(label: str, line: str, start: int, length: int, room: int) -> Text:
+    """`label  line` in at most `room` characters, the line cut around [start, start+length)
+    (marked) with … where it is cut; leading indentation dropped."""
+    indent = len(line) - len(line.lstrip())
+    line, start = line.strip(), max(0, start - indent)
+    room = max(10, room - len(label) - 2)
+    if len(line) > room:
+        # keep the match in view: a third of the room before it
+        first = min(max(0, start - room // 3), len(line) - room + 1)
+        cut = line[first : first + room - 2]
+        line = ("…" if first else "") + cut + "…"
+        start = start - first + (1 if first else 0)
+        line = line[:room]
+    out = Text(label + "  ", style="dim")
+    out.append_text(safe_text(line))
+    if length:
+        out.stylize("bold yellow", len(label) + 2 + start, len(label) + 2 + start + length)
+    return out
+
+
+def more_lines(count: int) -> Text:
+    return Text(f"… and {count} more line{'' if count == 1 else 's'}", style="dim")
+
+
+def card_table(
+    rows: list[CardRow],
+    width: int = 100,
+    empty: str = "No cards match.",
+    details: dict[str, list[Text]] | None = None,
+) -> Text:
     """One aligned line per card, like `ls -l`: cheap to draw for a long list, easy to grep.
 
     The id comes first and whole (it is what you copy into `run` and `show`); the topic column
@@ -41,10 +86,10 @@ def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards mat
         ("id", [safe_text(r.card.id) for r in rows], "left"),
         ("topic", [safe_text(r.card.topic) for r in rows], "left"),
         ("level", [difficulty(r.card.difficulty) for r in rows], "left"),
-        ("state", [Text(r.state, style=STATE_STYLE[r.state]) for r in rows], "left"),
+        ("state", [_state(r) for r in rows], "left"),
         ("due", [_short_due(r.due, r.is_due) for r in rows], "left"),
-        ("recall", [Text(_pct(r.retrievability)) for r in rows], "right"),
-        ("lapses", [Text(str(r.lapses)) for r in rows], "right"),
+        ("recall", [Text(_pct(r.recall)) for r in rows], "right"),
+        ("lapses", [_lapses(r) for r in rows], "right"),
     ]
     widths = [max(len(name), *(len(c) for c in cells)) for name, cells, _ in columns]
     several_topics = len({r.card.topic for r in rows}) > 1
@@ -70,6 +115,9 @@ def card_table(rows: list[CardRow], width: int = 100, empty: str = "No cards mat
     for i in range(len(rows)):
         text.append("\n")
         text.append_text(line([cells[i] for _, cells, _ in columns]))
+        for detail in (details or {}).get(rows[i].card.id, []):
+            text.append("\n    ")
+            text.append_text(detail)
     return text
 
 
@@ -99,7 +147,8 @@ class TopicsTable:
         b = s.total
         rows = [
             (
-                safe_text(s.name, style="bold"),
+                # the slug is what --topic takes, as well as the name
+                safe_text(s.name, style="bold") + safe_text(f" ({s.slug})", style="dim"),
                 [
                     *(Text(str(n)) for n in (b.cards, b.new, b.learning, b.review)),
                     Text(str(b.due), style="bold red" if b.due else ""),
@@ -207,7 +256,7 @@ def stats_report(s: Stats) -> Group:
     facts.add_row("streak", f"{s.streak_days} day{'s' if s.streak_days != 1 else ''}")
     facts.add_row(
         "true retention",
-        f"{_pct(s.retention)} of {s.retention_reviews} due reviews"
+        f"{_pct(s.retention)} of {plural(s.retention_reviews, 'due review')}"
         if s.retention_reviews
         else "— (no reviews of due cards yet)",
     )
@@ -226,6 +275,19 @@ def stats_report(s: Stats) -> Group:
         column_chart(s.per_day, "reviews per day, last 30 days"),
         column_chart(s.forecast, "due in the next 14 days"),
     ]
+    if s.leeches or s.suspended or s.buried:
+        facts.add_row(
+            "cards",
+            f"{len(s.leeches)} leech{'' if len(s.leeches) == 1 else 'es'}"
+            f" · {s.suspended} suspended · {s.buried} buried",
+        )
+    if s.leeches:
+        facts.add_row(
+            "leeches",
+            safe_text(
+                ", ".join(cid for cid, _ in s.leeches[:5]) + (" …" if len(s.leeches) > 5 else "")
+            ),
+        )
     if s.hardest:
         hard = Table("card", "lapses", "again", title="hardest cards", title_justify="left")
         for cid, lapses, again in s.hardest:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from quiz.deck.cards import Card
+from quiz.editor import CellOutcome, EditedRun, edit_failures
 from quiz.sandbox.client import CellResult, RunResult, Statement
 from quiz.sandbox.protocol import DATABASE_NAMES, LOG_LIMIT
 from quiz.ui.card_view import code
@@ -191,7 +192,7 @@ def verdict_line(
         summary += f" ({counts})"
     summary += f" · {result.wall_seconds:.2f} s"
     if result.output_dropped:
-        summary += f" · output truncated ({result.output_dropped:,} characters dropped)"
+        summary += f" · output truncated ({plural(result.output_dropped, 'character')} dropped)"
     if result.log_truncated:
         summary += " · SQL log truncated"
     summary = safe(summary)  # cell titles are the example's
@@ -224,8 +225,6 @@ def report(
         parts.append(code(source, title=title))
     for i, cell in enumerate(result.cells, start=1):
         parts.append(cell_report(cell, i, len(result.cells), fold_setup))
-    if result.crash and not result.timed_out:
-        parts.append(safe_text(f"✗ {result.crash}", style="bold red"))
     parts.append(verdict_line(result, failures, expected))
     if result.sandbox in (None, "off") and result.cells:
         parts.append(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
@@ -250,20 +249,54 @@ SANDBOX_OFF = Text(
 )
 
 
-def compare_counts(original: RunResult, edited: RunResult) -> Table:
+def _edit_outcome(outcome: CellOutcome | None) -> Text:
+    if outcome is None:
+        return Text("—", style="dim")
+    if outcome.queries is None:
+        return Text("did not run", style="dim")
+    if outcome.error is None:
+        return Text(str(outcome.queries))
+    if outcome.expected:
+        return safe_text(f"{outcome.queries} ✓ raised {outcome.error}", style="green")
+    return safe_text(f"{outcome.queries} ✗ {outcome.error}", style="red")
+
+
+def _run_total(result: RunResult, failures: list[str]) -> Text:
+    if result.crash:
+        return safe_text(f"{result.queries} ✗ {result.crash.split(':')[0]}", style="bold red")
+    if failures:
+        return Text(f"{result.queries} ✗", style="bold red")
+    return Text(str(result.queries), style="bold")
+
+
+def compare_counts(both: EditedRun, expected: str | None = None) -> Table:
+    """Each cell's queries and outcome in the original and in the edit: a cell that failed
+    shows its exception, one that never ran says so, cells added or removed are marked; a
+    card that is meant to raise is judged the same way in both."""
     table = Table(title="original → your edit", title_justify="left")
     table.add_column("cell")
-    table.add_column("queries", justify="right")
-    titles = list(
-        dict.fromkeys([c.title for c in original.cells] + [c.title for c in edited.cells])
-    )
-    for title in titles:
-        a, b = original.cell(title), edited.cell(title)
-        left = str(a.queries) if a else "—"
-        right = str(b.queries) if b else "—"
-        table.add_row(safe_text(title), f"{left} → {right}")
+    table.add_column("original", justify="right")
+    table.add_column("your edit", justify="right")
+    table.add_column("")
+    for change in both.changes(expected):
+        mark = ""
+        if change.original is None:
+            mark = "added"
+        elif change.edited is None:
+            mark = "removed"
+        elif change.original != change.edited:
+            mark = "changed"
+        table.add_row(
+            safe_text(change.title),
+            _edit_outcome(change.original),
+            _edit_outcome(change.edited),
+            Text(mark, style="yellow" if mark else ""),
+        )
     table.add_row(
-        Text("total", style="bold"), Text(f"{original.queries} → {edited.queries}", style="bold")
+        Text("total", style="bold"),
+        _run_total(both.original, edit_failures(both.original, expected)),
+        _run_total(both.result, edit_failures(both.result, expected)),
+        "",
     )
     return table
 

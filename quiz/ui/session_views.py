@@ -14,10 +14,11 @@ from rich.text import Text
 from quiz.review.queue import Tally
 from quiz.review.scheduler import Rating, format_interval, utc
 from quiz.ui.safe import safe, safe_text
+from quiz.ui.style import plural
 
 ANSWER_PROMPT = "Your answer (optional) · Enter reveals · u undo · q quit: "
-COUNT_PROMPT = "How many queries? (a number, or u undo · q quit; Enter) "
-RAISES_PROMPT = "Does it raise? y/n (u undo · q quit) > "
+COUNT_PROMPT = "How many queries? (a number · Enter: don't know · s skip · ? help) "
+RAISES_PROMPT = "Does it raise? y/n (Enter: don't know · s skip · ? help) > "
 
 
 def keys_prompt(intervals: dict[Rating, timedelta] | None, has_example: bool) -> str:
@@ -48,11 +49,68 @@ def prediction_verdict(
     return safe_text(f"✗ Not quite. {said}", style="bold red")
 
 
+def no_prediction(ask: str, truth: int | bool, cell: str | None) -> Text:
+    """What the run showed, after "I don't know" (not scored)."""
+    if ask == "queries":
+        where = f"the '{cell}' cell" if cell else "the example"
+        said = f"{where} sent {truth} {'query' if truth == 1 else 'queries'}"
+    else:
+        said = "it raised" if truth else "it did not raise"
+    return safe_text(f"No prediction (not scored): {said}.", style="yellow")
+
+
+def continuing_edit(kept: Path | None) -> Text:
+    where = f" (kept in {kept})" if kept is not None else ""
+    return safe_text(f"continuing your last edit{where}", style="dim")
+
+
+def edit_kept(kept: Path | None, unchanged: bool) -> Text:
+    """Where the edit is kept for the next `e` (or that there is nothing to keep)."""
+    if unchanged:
+        return note("(the card's own code, or an empty file: nothing to keep)")
+    if kept is None:
+        return note("your edit is kept for this session: the next e continues from it")
+    return note(
+        f"your edit is kept in {kept}: the next e continues from it "
+        "(delete that file to start over)"
+    )
+
+
+def wait_prompt(card_id: str, waiting: int, wait: timedelta) -> str:
+    """The session is through its cards but for ones coming back in minutes."""
+    others = f" (and {plural(waiting - 1, 'other card')} after it)" if waiting > 1 else ""
+    return safe(
+        f"{card_id} comes back in {format_interval(wait)}{others}. "
+        "Enter waits for it · q ends the session > "
+    )
+
+
+def waiting(card_id: str, wait: timedelta) -> Text:
+    return safe_text(
+        f"waiting {format_interval(wait)} for {card_id} · any key ends the session", style="dim"
+    )
+
+
+def grade_key_hint(key: str) -> Text:
+    """After Enter or Space (Good), or a key that grades nothing."""
+    if key == "":
+        return note("Enter / Space: Good")
+    return hint("press 1 Again · 2 Hard · 3 Good (or Enter) · 4 Easy; ? shows every key")
+
+
 def prediction_unsettled(problem: str | None) -> Text:
     reason = f" ({problem})" if problem else ""
     return safe_text(
         f"? The run could not settle your prediction{reason}; it is not scored.", style="yellow"
     )
+
+
+STOPPED = "stopped with Ctrl-C"
+
+
+def run_stopped() -> Text:
+    """Ctrl-C during a run: the run ended, the session did not."""
+    return Text(f"run {STOPPED}; the session goes on (q quits)", style="yellow")
 
 
 def hint(text: str) -> Text:
@@ -113,10 +171,12 @@ def help_panel() -> Panel:
         ("2", "Hard: you knew it with effort"),
         ("3", "Good: you knew it"),
         ("4", "Easy: you knew it instantly"),
+        ("Enter", "Good, as Space does (at a challenge: I don't know, nothing scored)"),
         ("r", "run the example and show every SQL statement"),
         ("e", "edit the example in $EDITOR, run it, compare query counts"),
         ("x", "the whole example and every statement of its last run, unfolded"),
         ("s", "skip this card (no grade)"),
+        ("b", "bury this card until tomorrow (no grade)"),
         ("u", "undo the last grade and show that card again"),
         ("q", "quit; every grade so far is saved"),
     ):
@@ -132,6 +192,16 @@ def _when(due: datetime, now: datetime) -> str:
     return f"in {format_interval(delta)} ({local})"
 
 
+def new_held_back(held: int, needed: int) -> Text:
+    """New cards of this selection that today's new-card limit keeps out."""
+    are = "is" if held == 1 else "are"
+    return Text(
+        f"{plural(held, 'new card')} of this selection {are} held back by today's new-card "
+        f"limit: --new {needed} lets {'it' if held == 1 else 'them'} in today",
+        style="yellow",
+    )
+
+
 def nothing_due(next_due: datetime | None, new_left: int, now: datetime) -> RenderableType:
     if next_due is None and not new_left:
         return Text("No cards match these filters.")
@@ -140,7 +210,8 @@ def nothing_due(next_due: datetime | None, new_left: int, now: datetime) -> Rend
         parts.append(f"The next card is due {_when(next_due, now)}.")
     if new_left:
         parts.append(
-            f"{new_left} new cards wait, but today's new-card limit is reached "
+            f"{new_left} new {'card waits' if new_left == 1 else 'cards wait'}, but today's "
+            "new-card limit is reached "
             "(--new N allows more)."
         )
     parts.append("Use --cram to practise these cards anyway (nothing is scheduled).")
