@@ -327,6 +327,12 @@ def run(
     sql: Annotated[
         bool, typer.Option("--sql", help="With --db both: every statement of each run too.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Every statement of the setup cell too (else one line sums them up)."
+        ),
+    ] = False,
 ) -> None:
     """Run a card's example and show what really happened.
 
@@ -346,6 +352,7 @@ def run(
         decks=deck,
         database=db,
         show_sql=sql,
+        full=full,
     )
     raise typer.Exit(code)
 

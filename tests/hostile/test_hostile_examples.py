@@ -87,7 +87,7 @@ def drawn(result: RunResult) -> str:
     """The report as a terminal would get it (colours on, so escapes would pass if unchecked),
     less Rich's own colour codes ("\x1b[" digits "m"): what is left holds no escape at all."""
     console = Console(file=io.StringIO(), width=120, force_terminal=True, color_system="standard")
-    run_report.run_report(console, result, title="x.py")
+    console.print(run_report.report(result, title="x.py"))
     return re.sub(r"\x1b\[[0-9;]*m", "", console.file.getvalue())  # type: ignore[attr-defined]
 
 
