@@ -327,6 +327,12 @@ def run(
     sql: Annotated[
         bool, typer.Option("--sql", help="With --db both: every statement of each run too.")
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Every statement of the setup cell too (else one line sums them up)."
+        ),
+    ] = False,
 ) -> None:
     """Run a card's example and show what really happened.
 
@@ -346,6 +352,7 @@ def run(
         decks=deck,
         database=db,
         show_sql=sql,
+        full=full,
     )
     raise typer.Exit(code)
 
@@ -807,6 +814,53 @@ def config_(
     from quiz.commands.config import config_command
 
     config_command(key, value or [], unset=unset, as_json=as_json)
+
+
+# ------------------------------------------------------------------ interview
+
+
+@app.command()
+def interview(
+    minutes: Annotated[
+        int,
+        typer.Option(
+            "--minutes", metavar="N", help="How long the interview lasts.", min=1, max=240
+        ),
+    ] = 30,
+    difficulty: LevelOpt = None,
+    topic: TopicOpt = None,
+    tag: TagOpt = None,
+    markdown: Annotated[
+        Path | None,
+        typer.Option("--markdown", metavar="FILE", help="Also write the scorecard as Markdown."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the scorecard as JSON (the interview on stderr).")
+    ] = False,
+    deck: DeckOpt = None,
+    timeout: TimeoutOpt = None,
+    db: DbOpt = None,
+) -> None:
+    """A timed mock interview: open questions scored by key points, predictions checked by
+    running the code, no answers until the scorecard at the end.
+
+    Each interview is kept; the scorecard shows the trend and offers to bring the weakest
+    topics' cards forward.
+    """
+    from quiz.commands.interview import interview as run_interview
+
+    code = run_interview(
+        minutes=minutes,
+        topics=topic,
+        levels=difficulty,
+        tags=tag,
+        decks=deck,
+        timeout=timeout,
+        database=db,
+        as_json=as_json,
+        markdown=markdown,
+    )
+    raise typer.Exit(code)
 
 
 def main() -> None:

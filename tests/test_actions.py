@@ -38,9 +38,10 @@ RAISES_HINT = "press y (it raises) or n (it does not); Enter: I don't know · s 
         ("q", Command.QUIT),
         ("?", Command.HELP),
         ("b", Command.BURY),
+        ("x", Command.EXPAND),
         ("", Grade(Rating.Good)),  # Enter or Space (the terminal reads both as ""): Good
         ("5", None),
-        ("x", None),
+        ("z", None),
         ("12", None),
     ],
 )
@@ -49,7 +50,7 @@ def test_grade_keys(key: str, action: Grade | Command | None) -> None:
 
 
 def test_the_keys_a_terminal_accepts_are_the_keys_that_mean_something() -> None:
-    assert sorted(GRADE_KEYS) == sorted("1234resuq?b")
+    assert sorted(GRADE_KEYS) == sorted("1234resuq?bx")
     assert all(grade_key(k) is not None for k in GRADE_KEYS)
     assert all(not isinstance(raises_prediction(k), Invalid) for k in RAISES_KEYS)
 
@@ -83,6 +84,7 @@ def test_answer_lines(line: str, said: Answer | Command) -> None:
         ("I don’t know", DONT_KNOW),
         ("s", Command.SKIP),
         ("?", Command.HELP),
+        (" x ", Command.EXPAND),  # the whole example, then the prompt again
         ("two", Invalid(COUNT_HINT)),
         ("-1", Invalid(COUNT_HINT)),
         ("²", Invalid(COUNT_HINT)),  # a digit, but not a number
@@ -103,7 +105,8 @@ def test_count_predictions(line: str, said: Prediction | Command | Invalid) -> N
         ("d", DONT_KNOW),
         ("s", Command.SKIP),
         ("?", Command.HELP),
-        ("x", Invalid(RAISES_HINT)),  # a wrong key says what is expected
+        ("x", Command.EXPAND),
+        ("z", Invalid(RAISES_HINT)),  # a wrong key says what is expected
         ("\x1b", Invalid(RAISES_HINT)),  # an arrow key
         ("3", Invalid(RAISES_HINT)),
     ],

@@ -35,6 +35,7 @@ EXPECTED_COMMANDS = [
     "suspend",
     "unsuspend",
     "config",
+    "interview",
 ]
 
 

@@ -426,3 +426,34 @@ def test_a_sqlite_fallback_in_the_statement_that_reads_the_url_is_fine(deck_file
       url = os.getenv("SQLAQUIZ_DATABASE_URL") or "sqlite://"  # pragma: no cover
 """
     assert problems_of(deck_file, with_example(example, "[postgresql]")) == []
+
+
+KEY_POINTS = """\
+    key_points:
+      - point: autoflush sends pending changes first
+        match: [autoflush, flush before query]
+      - point: the identity map
+        match: [identity map]
+"""
+
+
+def test_key_points_load_as_points_and_phrases(deck_file) -> None:  # type: ignore[no-untyped-def]
+    (card,) = load_deck(deck_file(GOOD + KEY_POINTS))[0]
+    assert [(k.point, k.match) for k in card.key_points] == [
+        ("autoflush sends pending changes first", ("autoflush", "flush before query")),
+        ("the identity map", ("identity map",)),
+    ]
+
+
+def test_one_key_point_is_too_few(deck_file) -> None:  # type: ignore[no-untyped-def]
+    text = GOOD + KEY_POINTS.split("      - point: the identity map")[0]
+    assert problems_of(deck_file, text) == [
+        "deck.yaml:16: card 'demo-one': field 'key_points': list 2 to 5 key points"
+    ]
+
+
+def test_a_phrase_without_a_word_never_matches_and_is_refused(deck_file) -> None:  # type: ignore[no-untyped-def]
+    text = GOOD + KEY_POINTS.replace("[identity map]", "[identity map, '()']")
+    assert problems_of(deck_file, text) == [
+        "deck.yaml:20: card 'demo-one': field 'key_points.1.match.1': '()' has no word to match"
+    ]

@@ -147,7 +147,7 @@ def test_export_never_overwrites_without_force(tmp_path: Path) -> None:
         (
             '{"format": "sqlaquiz-progress", "version": 9, "cards": [], "reviews": []}',
             "{path}: export format version 9 is not supported"
-            " (this sqlaquiz reads versions 1 and 2)",
+            " (this sqlaquiz reads versions 1, 2 and 3)",
         ),
         (
             '{"format": "sqlaquiz-progress", "version": 1, "cards": [], '

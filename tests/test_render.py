@@ -36,7 +36,7 @@ LAZY = (
 
 def report(runner: Runner, code: str) -> str:
     console = Console(file=io.StringIO(), width=140, color_system=None)
-    render.run_report(console, runner.run(code))
+    console.print(render.report(runner.run(code)))
     return console.file.getvalue()  # type: ignore[attr-defined]
 
 

@@ -85,15 +85,16 @@ def test_no_network_for_a_sqlite_run(runner: Runner) -> None:
 
 
 @pytest.mark.skipif(landlock.abi_version() < 6, reason="signal scoping needs Landlock ABI 6")
-def test_an_example_cannot_kill_the_worker(runner: Runner) -> None:
-    runner.run("pass")  # the worker exists
-    (worker,) = runner._all
-    action = f"__import__('os').kill({worker.proc.pid}, 9)"
-    # in the run's own PID namespace the worker does not even exist; without one, Landlock
-    # refuses the signal
-    refused = "ProcessLookupError" if _in_namespaces(runner) else "PermissionError"
-    assert _attempt(runner, action) == refused
-    assert runner.run("print('still here')").cells[0].stdout == "still here\n"
+def test_an_example_cannot_kill_the_worker() -> None:
+    with Runner() as runner:  # its own: one worker, whose pid the example is given
+        runner.run("pass")
+        (worker,) = runner._all
+        action = f"__import__('os').kill({worker.proc.pid}, 9)"
+        # in the run's own PID namespace the worker does not even exist; without one, Landlock
+        # refuses the signal
+        refused = "ProcessLookupError" if _in_namespaces(runner) else "PermissionError"
+        assert _attempt(runner, action) == refused
+        assert runner.run("print('still here')").cells[0].stdout == "still here\n"
 
 
 def test_a_postgresql_run_may_reach_its_own_server_only(pg_runner: Runner) -> None:

@@ -68,3 +68,37 @@ def test_stats_from_records() -> None:
         "p-count": ("review", False, False),
         "p-raise": ("new", False, True),
     }
+
+
+def test_key_point_coverage_overall_and_per_session() -> None:
+    library = load_library([DECK], bundled=False)
+    reviews = [
+        review("p-plain", Rating.Hard, 3, session_id="a", key_points_covered=1, key_points_total=3),
+        review("p-count", Rating.Good, 3, session_id="a", key_points_covered=2, key_points_total=2),
+        review("p-plain", Rating.Good, 2, session_id="b"),  # nothing typed: not checked
+        review("p-plain", Rating.Good, 1, session_id="c", key_points_covered=3, key_points_total=3),
+        review("p-count", Rating.Again, 0, key_points_covered=0, key_points_total=2),
+    ]
+    report = stats(library, {}, reviews, NOW).to_json()
+    assert report["key_points"] == {
+        "got": 6,
+        "out_of": 10,
+        "rate": 0.6,
+        "sessions": [
+            {"date": "2026-03-01", "got": 3, "out_of": 5, "rate": 0.6},
+            {"date": "2026-03-03", "got": 3, "out_of": 3, "rate": 1.0},
+            {"date": "2026-03-04", "got": 0, "out_of": 2, "rate": 0.0},
+        ],
+    }
+
+
+def test_the_trend_shows_the_last_five_sessions() -> None:
+    library = load_library([DECK], bundled=False)
+    reviews = [
+        review("p-plain", Rating.Good, 7 - i, session_id=str(i), key_points_covered=i % 3,
+               key_points_total=2)
+        for i in range(7)
+    ]  # fmt: skip
+    sessions = stats(library, {}, reviews, NOW).to_json()["key_points"]["sessions"]
+    assert [s["got"] for s in sessions] == [2, 0, 1, 2, 0]
+    assert sessions[-1]["date"] == "2026-03-03"

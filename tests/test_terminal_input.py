@@ -68,7 +68,7 @@ def test_the_challenge_prompts_understand_help_dont_know_skip_and_wrong_keys(
     session.expect("Your answer")
     session.send("\r")
     session.expect(r"\[3\] Good")
-    session.send("x")  # a key that grades nothing says what to press
+    session.send("z")  # a key that grades nothing says what to press
     session.expect(r"press 1 Again · 2 Hard · 3 Good \(or Enter\) · 4 Easy; \? shows every key")
     session.expect(r"\[3\] Good")
     session.send(" ")  # Space (or Enter) is Good, as in Anki, and says so
@@ -85,7 +85,7 @@ def test_the_challenge_prompts_understand_help_dont_know_skip_and_wrong_keys(
     session.send("4")
     # the y/n prompt: a wrong key or an arrow says what is expected; s skips the card
     session.expect(r"Does it raise\? y/n")
-    session.send("x")
+    session.send("z")  # (x would show the whole example)
     session.expect(r"press y \(it raises\) or n \(it does not\)")
     session.expect(r"Does it raise\? y/n")  # asked again: the key goes to the new prompt
     session.send(LEFT)

@@ -67,6 +67,8 @@ def test_an_old_export_gives_the_statistics_it_gave_before(isolated_home: Path) 
         "leeches": [],
         "suspended": 0,
         "buried": 0,
+        "key_points": {"got": 0, "out_of": 0, "rate": None, "sessions": []},
+        "interviews": [],
     }
     listed = cli.invoke(app, ["list", "--json", "--deck", DECK, "--topic", "practice"], env=env)
     assert [

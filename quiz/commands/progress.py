@@ -67,7 +67,8 @@ def import_(file: Path) -> None:
                 " already here)"
                 if added.skipped
                 else ""
-            ),
+            )
+            + (f"; {plural(added.interviews, 'mock interview')}" if added.interviews else ""),
         ),
         soft_wrap=True,
     )
@@ -92,7 +93,8 @@ def reset(card: str | None, *, yes: bool, decks: list[Path] | None) -> int:
                 raise UnknownCardError(card, close_matches(card, known))
         reviews = [r for r in store.reviews() if card is None or r.card_id == card]
         graded = len(states) if card is None else int(card in states)
-        if not reviews and not graded:
+        interviews = len(store.interviews()) if card is None else 0
+        if not reviews and not graded and not interviews:
             common.console().print(
                 common.labelled(
                     "",
@@ -111,8 +113,9 @@ def reset(card: str | None, *, yes: bool, decks: list[Path] | None) -> int:
         else:
             what = "ALL your progress"
             question = (
-                f"Forget {what} ({plural(graded, 'card')} scheduled, {logged})? "
-                "The cards stay in their decks"
+                f"Forget {what} ({plural(graded, 'card')} scheduled, {logged}"
+                + (f", {plural(interviews, 'mock interview')}" if interviews else "")
+                + ")? The cards stay in their decks"
             )
         if not yes and not _confirm(f"{question}; a backup is written first."):
             common.err_console().print("nothing was forgotten (pass --yes to skip the question)")

@@ -77,8 +77,10 @@ def run_and_report(
     as_json: bool,
     edit: bool,
     database: str = "sqlite",
+    full: bool = False,
 ) -> int:
-    """Run, show the report (or JSON), return the exit code: 0 when the run holds up."""
+    """Run, show the report (or JSON), return the exit code: 0 when the run holds up.
+    `full`: every statement of the setup cell, not a line that sums them up."""
     name = f"{card.id}.py" if card else Path(label).name
     filename = f"{label}.py" if card else label
     script = None if card else label  # a script runs as `python script.py` would
@@ -114,7 +116,7 @@ def run_and_report(
                 script=script,
             )
             edited = both.edited or None  # an emptied file counts as no edit
-            return _report(both.original, card, as_json, source, name, consoles, edited, both)
+            return _report(both.original, card, as_json, source, name, consoles, edited, both, full)
         result = runner.run(
             source,
             filename=filename,
@@ -122,7 +124,7 @@ def run_and_report(
             script=script,
         )
         # Drawn before the runner closes: the worker tidies up after the run meanwhile.
-        return _report(result, card, as_json, source, name, consoles)
+        return _report(result, card, as_json, source, name, consoles, full=full)
 
 
 def _report(
@@ -134,6 +136,7 @@ def _report(
     consoles: list[Console],
     edited: str | None = None,
     both: EditedRun | None = None,
+    full: bool = False,
 ) -> int:
     """Print the run (and the edited version's) as JSON or as a report; the exit code.
     `consoles`: the console that already drew the code, if one did."""
@@ -153,25 +156,33 @@ def _report(
         return 0 if not failures else 1
     from quiz.ui import run_report as render
 
+    fold = None if full else FOLDED_SETUP
     console = consoles[0] if consoles else common.console()
     if edited_result is None:
         shown = None if consoles else source
-        render.run_report(console, result, shown, failures, expected=expected, title=name)
+        console.print(
+            render.report(result, shown, failures, expected=expected, title=name, fold_setup=fold)
+        )
         return 0 if not failures else 1
     assert edited is not None and both is not None
     console.print(render.Text("Your edited version:", style="bold"))
-    render.run_report(
-        console,
-        edited_result,
-        edited,
-        edited_failures,
-        expected=expected,
-        title=f"{name} (edited)",
+    console.print(
+        render.report(
+            edited_result,
+            edited,
+            edited_failures,
+            expected=expected,
+            title=f"{name} (edited)",
+            fold_setup=fold,
+        )
     )
     console.print(render.compare_counts(both, expected))
     if edited == source:
         console.print(render.Text("(you saved it unchanged)", style="dim"))
     return 0 if not edited_failures else ChecksFailed.exit_code
+
+
+FOLDED_SETUP = "--full shows them"  # what the setup cell's one line says
 
 
 def _expected(card: Card | None, database: str) -> str | None:
@@ -186,6 +197,7 @@ def _plain_failures(result: RunResult) -> list[str]:
 
 def run_on_both(
     source: str, label: str, card: Card | None, *, timeout: float, as_json: bool, show_sql: bool,
+    full: bool = False,
 ) -> int:  # fmt: skip
     """`--db both`: the example on SQLite and on PostgreSQL, compared cell by cell."""
     results: dict[str, RunResult] = {}
@@ -220,7 +232,12 @@ def run_on_both(
     if show_sql:
         for name, result in results.items():
             console.print(render.Text(f"On {render.DATABASE_NAMES[name]}:", style="bold"))
-            render.run_report(console, result, None, failures[name], title=title)
+            console.print(
+                render.report(
+                    result, None, failures[name], title=title,
+                    fold_setup=None if full else FOLDED_SETUP,
+                )
+            )  # fmt: skip
     else:
         console.print(card_view.code(source, title=title))
     console.print(render.compare_databases(results, failures))
@@ -238,6 +255,7 @@ def run(
     decks: list[Path] | None,
     database: str | None = None,
     show_sql: bool = False,
+    full: bool = False,
 ) -> int:
     """The `run` command; returns its exit code. --timeout and --db left out: the settings'."""
     from quiz import config
@@ -270,7 +288,10 @@ def run(
     if card is not None:
         common.check_runs_on(card, database)
     if database == "both":
-        return run_on_both(source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql)
+        return run_on_both(
+            source, label, card, timeout=timeout, as_json=as_json, show_sql=show_sql, full=full
+        )
     return run_and_report(
-        source, label, card, timeout=timeout, as_json=as_json, edit=edit, database=database
-    )
+        source, label, card, timeout=timeout, as_json=as_json, edit=edit, database=database,
+        full=full,
+    )  # fmt: skip

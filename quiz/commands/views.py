@@ -140,8 +140,14 @@ def stats(*, as_json: bool, decks: list[Path] | None) -> None:
         states = store.states() if store is not None else {}
         reviews = store.reviews() if store is not None else []
         marks = store.marks() if store is not None else {}
+        interviews = store.interviews() if store is not None else []
     report = statistics.stats(
-        loaded, states, reviews, marks=marks, leech_threshold=_leech_threshold()
+        loaded,
+        states,
+        reviews,
+        marks=marks,
+        leech_threshold=_leech_threshold(),
+        interviews=interviews,
     )
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))

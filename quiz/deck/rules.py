@@ -15,6 +15,7 @@
   no SQLite-only feature: `StaticPool`, `check_same_thread`, a `PRAGMA` statement, or a
   `sqlite…://` URL outside a statement that also names one of those two variables (the
   fallback of `os.environ.get("SQLAQUIZ_DATABASE_URL", "sqlite://")` is fine).
+- `key_points`, when given, are 2 to 5, and each `match` phrase has a letter or a digit.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from quiz.sandbox.engines import ASYNC_URL_ENV, URL_ENV
 URL_VARIABLES = (URL_ENV, ASYNC_URL_ENV)
 _PRAGMA = re.compile(r"\bpragma\s+\w", re.IGNORECASE)  # not "# pragma: no cover"
 _SQLITE_URL = re.compile(r"^sqlite(\+\w+)?://")
+_A_WORD = re.compile(r"[^\W_]")  # a letter or a digit: what review.keypoints calls a word
 _BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
@@ -172,10 +174,16 @@ def _exercise(card: Card, titles: list[str], check_syntax: bool) -> list[Finding
 
 
 def _key_points(card: Card) -> list[Finding]:
-    """Key points, when a card has them, are 2 to 5 (the loader caps the upper end)."""
+    """Key points, when a card has them, are 2 to 5 (the loader caps the upper end); each
+    phrase has a word to match (review.keypoints matches runs of letters and digits only)."""
     if 0 < len(card.key_points) < MIN_KEY_POINTS:
         return [Finding(("key_points",), f"list {MIN_KEY_POINTS} to {MAX_KEY_POINTS} key points")]
-    return []
+    return [
+        Finding(("key_points", i, "match", j), f"{phrase!r} has no word to match")
+        for i, point in enumerate(card.key_points)
+        for j, phrase in enumerate(point.match)
+        if not _A_WORD.search(phrase)
+    ]
 
 
 def _databases(card: Card) -> list[Finding]:

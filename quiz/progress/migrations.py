@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v1(conn: sqlite3.Connection) -> None:
@@ -44,4 +44,19 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3}
+def _v4(conn: sqlite3.Connection) -> None:
+    # Schema 4 keeps how many of a card's key points a typed answer covered, and each mock
+    # interview's scorecard (issue 16).
+    conn.execute("ALTER TABLE review_log ADD COLUMN key_points_covered INTEGER")
+    conn.execute("ALTER TABLE review_log ADD COLUMN key_points_total INTEGER")
+    conn.execute(
+        "CREATE TABLE interview (id INTEGER PRIMARY KEY, started_at DATETIME NOT NULL,"
+        " ended_at DATETIME NOT NULL, minutes INTEGER NOT NULL, questions INTEGER NOT NULL,"
+        " key_points_covered INTEGER NOT NULL, key_points_total INTEGER NOT NULL,"
+        " predictions_right INTEGER NOT NULL, predictions_total INTEGER NOT NULL,"
+        " exercises_passed INTEGER NOT NULL, exercises_total INTEGER NOT NULL,"
+        " scorecard TEXT NOT NULL, UNIQUE (started_at))"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1, 2: _v2, 3: _v3, 4: _v4}

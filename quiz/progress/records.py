@@ -39,6 +39,8 @@ class ReviewInput:
     prediction: str | None = None
     prediction_right: bool | None = None
     session_id: str | None = None
+    key_points_covered: int | None = None  # of key_points_total, by review.keypoints
+    key_points_total: int | None = None
 
     def __post_init__(self) -> None:
         # a plain 1-4 is accepted (and checked); a naive time is taken as UTC
@@ -61,6 +63,27 @@ class Review:
     due_after: datetime
     session_id: str | None
     id: int | None = None  # the log's id in this store; None for a review read from a file
+    key_points_covered: int | None = None  # None: no key points, or nothing typed
+    key_points_total: int | None = None
+
+
+@dataclass(frozen=True)
+class Interview:
+    """One mock interview as kept: its totals (what the trend compares) and its whole
+    scorecard as JSON text (`review.interview.Scorecard.to_json`)."""
+
+    started_at: datetime
+    ended_at: datetime
+    minutes: int  # what was planned
+    questions: int  # asked
+    key_points_covered: int
+    key_points_total: int
+    predictions_right: int
+    predictions_total: int
+    exercises_passed: int
+    exercises_total: int
+    scorecard: str
+    id: int | None = None  # None for one read from a file
 
 
 @dataclass(frozen=True)
@@ -107,6 +130,7 @@ class Progress:
     reviews: tuple[LoggedReview, ...]
     unreadable: int = 0
     marks: tuple[CardMark, ...] = ()
+    interviews: tuple[Interview, ...] = ()
 
 
 def graded(
@@ -144,6 +168,8 @@ def graded(
             was_due=was_due,
             due_after=after.due,
             session_id=review.session_id,
+            key_points_covered=review.key_points_covered,
+            key_points_total=review.key_points_total,
         ),
         state_before=before,
     )
@@ -158,3 +184,4 @@ class Imported:
     reviews: int
     skipped: int
     marks: int = 0  # cards suspended or buried by the import
+    interviews: int = 0

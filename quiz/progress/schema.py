@@ -20,7 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from quiz.clock import EARLIEST, LATEST, utc
-from quiz.progress.records import CardMark, CardProgress, LoggedReview, Review
+from quiz.progress.records import CardMark, CardProgress, Interview, LoggedReview, Review
 
 IntEnumT = TypeVar("IntEnumT", bound=IntEnum)
 
@@ -119,6 +119,8 @@ class ReviewRow(Base):
     state_before: Mapped[str | None] = mapped_column(Text)  # JSON of snapshot(), for undo
     due_after: Mapped[datetime] = mapped_column(UtcDateTime)
     session_id: Mapped[str | None] = mapped_column(String, index=True)  # schema 2
+    key_points_covered: Mapped[int | None] = mapped_column(Integer)  # schema 4
+    key_points_total: Mapped[int | None] = mapped_column(Integer)
 
     @classmethod
     def of(cls, logged: LoggedReview) -> ReviewRow:
@@ -135,6 +137,8 @@ class ReviewRow(Base):
             state_before=None if before is None else json.dumps(snapshot(before)),
             due_after=review.due_after,
             session_id=review.session_id,
+            key_points_covered=review.key_points_covered,
+            key_points_total=review.key_points_total,
         )
 
 
@@ -159,6 +163,54 @@ def mark_record(row: Any) -> CardMark:
     )
 
 
+class InterviewRow(Base):
+    """One mock interview (schema 4)."""
+
+    __tablename__ = "interview"
+    __table_args__ = (UniqueConstraint("started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    minutes: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[int] = mapped_column(Integer)
+    key_points_covered: Mapped[int] = mapped_column(Integer)
+    key_points_total: Mapped[int] = mapped_column(Integer)
+    predictions_right: Mapped[int] = mapped_column(Integer)
+    predictions_total: Mapped[int] = mapped_column(Integer)
+    exercises_passed: Mapped[int] = mapped_column(Integer)
+    exercises_total: Mapped[int] = mapped_column(Integer)
+    scorecard: Mapped[str] = mapped_column(Text)  # JSON
+
+    @classmethod
+    def of(cls, interview: Interview) -> InterviewRow:
+        return cls(**{name: getattr(interview, name) for name in _INTERVIEW_FIELDS})
+
+
+_INTERVIEW_FIELDS = (
+    "started_at",
+    "ended_at",
+    "minutes",
+    "questions",
+    "key_points_covered",
+    "key_points_total",
+    "predictions_right",
+    "predictions_total",
+    "exercises_passed",
+    "exercises_total",
+    "scorecard",
+)
+
+
+def interview_record(row: Any) -> Interview:
+    """An interview row (ORM or Core) as a record."""
+    for name in _INTERVIEW_FIELDS[2:-1]:
+        _whole(getattr(row, name), name)
+    if not isinstance(row.scorecard, str):
+        raise ValueError("scorecard is not text")
+    return Interview(**{name: getattr(row, name) for name in _INTERVIEW_FIELDS}, id=row.id)
+
+
 def _whole(value: Any, name: str) -> Any:
     """SQLite keeps whatever a row was given: an INTEGER column may hold text."""
     if value is not None and (not isinstance(value, int) or value < 0):
@@ -181,6 +233,8 @@ def review_record(row: Any) -> Review:
         due_after=row.due_after,
         session_id=row.session_id,
         id=row.id,
+        key_points_covered=_whole(row.key_points_covered, "key_points_covered"),
+        key_points_total=_whole(row.key_points_total, "key_points_total"),
     )
 
 

@@ -13,7 +13,7 @@ from fsrs import Rating, State
 from quiz.clock import now as current_time
 from quiz.clock import utc
 from quiz.deck.cards import DIFFICULTIES, Card, Library
-from quiz.progress.records import CardMark, CardProgress, Review
+from quiz.progress.records import CardMark, CardProgress, Interview, Review
 from quiz.review import scheduler
 
 # Every graded card's state by card id, as Store.states() returns it.
@@ -209,6 +209,48 @@ def topic_summary(
 # ------------------------------------------------------------------ stats
 
 
+@dataclass(frozen=True)
+class Score:
+    """`got` of `out_of` (key points covered, predictions right): a trend's one value."""
+
+    got: int
+    out_of: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.got / self.out_of if self.out_of else None
+
+    def to_json(self) -> dict[str, Any]:
+        rate = self.rate
+        return {
+            "got": self.got,
+            "out_of": self.out_of,
+            "rate": None if rate is None else round(rate, 4),
+        }
+
+
+TREND = 5  # sessions and interviews a trend shows
+
+
+def key_point_sessions(reviews: Sequence[Review]) -> list[tuple[date, Score]]:
+    """Key points covered per session (reviews without a session: per day), oldest first,
+    over the reviews whose typed answer was checked."""
+    checked = [r for r in reviews if r.key_points_total]
+    groups: dict[object, list[Review]] = {}
+    for r in sorted(checked, key=lambda r: r.reviewed_at):
+        groups.setdefault(r.session_id or _local_day(r.reviewed_at), []).append(r)
+    return [
+        (
+            _local_day(group[0].reviewed_at),
+            Score(
+                sum(r.key_points_covered or 0 for r in group),
+                sum(r.key_points_total or 0 for r in group),
+            ),
+        )
+        for group in groups.values()
+    ]
+
+
 @dataclass
 class Stats:
     today: date
@@ -226,6 +268,10 @@ class Stats:
     leeches: list[tuple[str, int]] = field(default_factory=list)  # card id, lapses
     suspended: int = 0
     buried: int = 0
+    # typed answers checked against key points: every one, then per session (the last few)
+    key_points: Score = field(default_factory=lambda: Score(0, 0))
+    key_points_sessions: list[tuple[date, Score]] = field(default_factory=list)
+    interviews: list[Interview] = field(default_factory=list)  # the last few, oldest first
 
     @property
     def prediction_accuracy(self) -> float | None:
@@ -255,6 +301,23 @@ class Stats:
             "leeches": [{"id": cid, "lapses": lapses} for cid, lapses in self.leeches],
             "suspended": self.suspended,
             "buried": self.buried,
+            "key_points": {
+                **self.key_points.to_json(),
+                "sessions": [
+                    {"date": d.isoformat(), **score.to_json()}
+                    for d, score in self.key_points_sessions
+                ],
+            },
+            "interviews": [
+                {
+                    "started_at": i.started_at.isoformat(),
+                    "questions": i.questions,
+                    "key_points": Score(i.key_points_covered, i.key_points_total).to_json(),
+                    "predictions": Score(i.predictions_right, i.predictions_total).to_json(),
+                    "exercises": Score(i.exercises_passed, i.exercises_total).to_json(),
+                }
+                for i in self.interviews
+            ],
         }
 
 
@@ -269,6 +332,7 @@ def stats(
     now: datetime | None = None,
     marks: Marks | None = None,
     leech_threshold: int = LEECH_THRESHOLD,
+    interviews: Sequence[Interview] = (),
 ) -> Stats:
     """Statistics over every review logged, and the schedule of the cards in the decks; the
     leeches (cards in the decks that lapsed `leech_threshold` times), suspended and buried."""
@@ -338,4 +402,10 @@ def stats(
         predictions_total=len(predicted),
         predictions_right=sum(bool(r.prediction_right) for r in predicted),
         time_spent_seconds=sum((r.duration_ms or 0) for r in reviews) / 1000,
+        key_points=Score(
+            sum(r.key_points_covered or 0 for r in reviews if r.key_points_total),
+            sum(r.key_points_total or 0 for r in reviews),
+        ),
+        key_points_sessions=key_point_sessions(reviews)[-TREND:],
+        interviews=list(interviews)[-TREND:],
     )

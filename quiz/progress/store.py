@@ -11,8 +11,9 @@ import json
 import os
 import sqlite3
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,6 +34,7 @@ from quiz.progress.records import (
     CardMark,
     CardProgress,
     Imported,
+    Interview,
     LoggedReview,
     Progress,
     Review,
@@ -42,8 +44,10 @@ from quiz.progress.records import (
 from quiz.progress.schema import (
     CardMarkRow,
     CardStateRow,
+    InterviewRow,
     ReviewRow,
     card_record,
+    interview_record,
     mark_record,
     review_record,
     state_before,
@@ -323,9 +327,27 @@ class Store:
             CardMarkRow.__table__, mark_record, order=(CardMarkRow.card_id,), skip_unreadable=True
         )
         cards.sort(key=lambda c: c.card_id)
-        return Progress(
-            tuple(cards), tuple(log), bad_cards + bad_reviews + bad_marks, marks=tuple(marks)
+        interviews, bad_interviews = self._records(
+            InterviewRow.__table__,
+            interview_record,
+            order=self._INTERVIEW_ORDER,
+            skip_unreadable=True,
         )
+        return Progress(
+            tuple(cards),
+            tuple(log),
+            bad_cards + bad_reviews + bad_marks + bad_interviews,
+            marks=tuple(marks),
+            interviews=tuple(interviews),
+        )
+
+    _INTERVIEW_ORDER = (InterviewRow.started_at, InterviewRow.id)
+
+    def interviews(self) -> list[Interview]:
+        """Every mock interview kept, oldest first."""
+        table = InterviewRow.__table__
+        interviews, _ = self._records(table, interview_record, order=self._INTERVIEW_ORDER)
+        return interviews
 
     def marks(self) -> dict[str, CardMark]:
         """Every card held out of reviews (suspended, or buried, even if that has run out)."""
@@ -421,6 +443,43 @@ class Store:
                 s.add(row)
             row.buried_until = until
 
+    def record_interview(self, interview: Interview) -> int:
+        """Keep one mock interview; returns its id. Two started in the same microsecond (a
+        frozen clock) are kept apart by a microsecond, as grades are."""
+        self.check_file()
+        with self._session(write=True) as s, s.begin():
+            at = interview.started_at
+            taken = set(
+                s.scalars(select(InterviewRow.started_at).where(InterviewRow.started_at >= at))
+            )
+            while at in taken:
+                at += timedelta(microseconds=1)
+            row = InterviewRow.of(interview)
+            row.started_at = at
+            s.add(row)
+            s.flush()
+            interview_id = row.id
+        self.check_file()
+        return interview_id
+
+    def bring_forward(self, card_ids: Iterable[str], now: datetime) -> list[str]:
+        """Make the given cards due at `now` (those with a schedule that is later); a card
+        never graded is left alone: it is new, and comes with the new cards. Returns the ids
+        of the cards moved. Their FSRS memory (stability, difficulty) is unchanged: only when
+        they come back moves, and the next grade schedules them as usual."""
+        self.check_file()
+        moved = []
+        with self._session(write=True) as s, s.begin():
+            for card_id in dict.fromkeys(card_ids):
+                row = s.get(CardStateRow, card_id)
+                if row is None or row.due <= now:
+                    continue
+                card = card_record(row)
+                fsrs = FsrsCard.from_dict({**card.fsrs.to_dict(), "due": now.isoformat()})
+                row.set(replace(card, fsrs=fsrs, due=now))
+                moved.append(card_id)
+        return moved
+
     def undo(self, review_id: int) -> str | None:
         """Take back one review: delete its log and restore the card's previous state.
         Returns the card's id (None when there is no such review)."""
@@ -440,7 +499,8 @@ class Store:
             return log.card_id
 
     def reset(self, card_id: str | None = None) -> int:
-        """Forget progress (one card or all); returns the number of review logs removed."""
+        """Forget progress (one card or all: then the interviews too); returns the number of
+        review logs removed."""
         self.check_file()
         with self._session(write=True) as s, s.begin():
             logs = delete(ReviewRow)
@@ -454,15 +514,24 @@ class Store:
             removed = s.execute(logs).rowcount  # type: ignore[attr-defined]
             s.execute(states)
             s.execute(marks)
+            if card_id is None:
+                s.execute(delete(InterviewRow))
             return int(removed or 0)
 
     def import_progress(self, progress: Progress) -> Imported:
         """Add what is not here yet, all or nothing: reviews by (card, time), card states
         where the imported one was reviewed later than ours, a suspension where a card has
-        none here, and a burial where it lasts longer than ours."""
-        cards = reviews = skipped = marks = 0
+        none here, a burial where it lasts longer than ours, and interviews by start time."""
+        cards = reviews = skipped = marks = interviews = 0
         self.check_file()
         with self._session(write=True) as s, s.begin():
+            kept = set(s.scalars(select(InterviewRow.started_at)))
+            for interview in progress.interviews:
+                if interview.started_at in kept:
+                    continue
+                kept.add(interview.started_at)
+                s.add(InterviewRow.of(interview))
+                interviews += 1
             pairs = s.execute(select(ReviewRow.card_id, ReviewRow.reviewed_at))
             here = {(card_id, at) for card_id, at in pairs}
             for logged in progress.reviews:
@@ -497,7 +566,7 @@ class Store:
                     have.buried_until = mark.buried_until
                     changed = True
                 marks += changed
-        return Imported(cards, reviews, skipped, marks)
+        return Imported(cards, reviews, skipped, marks, interviews)
 
 
 def _reason(exc: Exception) -> str:

@@ -26,6 +26,7 @@ from quiz.progress.records import (
     SUSPENDED_BY,
     CardMark,
     CardProgress,
+    Interview,
     LoggedReview,
     Progress,
     Review,
@@ -37,8 +38,10 @@ FORMAT = "sqlaquiz-progress"
 # 2: "marks" (suspended and buried cards). An export without marks is written as version 1, the
 # oldest version that holds all of it, so an older sqlaquiz still reads it; one with marks is
 # version 2, which an older sqlaquiz refuses rather than import without them.
-FORMAT_VERSION = 2
-READS = (1, 2)
+# 3: key-point coverage on reviews ("key_points_covered", "key_points_total") and the mock
+# interviews ("interviews"); written only when there are some, the same way.
+FORMAT_VERSION = 3
+READS = (1, 2, 3)
 
 MAX_DEPTH = 8  # the format nests four levels deep
 MAX_STRING = 100_000  # characters in any one text (a typed answer is the longest)
@@ -76,6 +79,31 @@ def review_json(logged: LoggedReview) -> dict[str, Any]:
         "state_before": None if before is None else snapshot(before),
         "due_after": review.due_after.isoformat(),
         "session_id": review.session_id,
+        # format 3, only when the typed answer was checked (a file without is still format 1)
+        **(
+            {}
+            if review.key_points_total is None
+            else {
+                "key_points_covered": review.key_points_covered,
+                "key_points_total": review.key_points_total,
+            }
+        ),
+    }
+
+
+def interview_json(interview: Interview) -> dict[str, Any]:
+    return {
+        "started_at": interview.started_at.isoformat(),
+        "ended_at": interview.ended_at.isoformat(),
+        "minutes": interview.minutes,
+        "questions": interview.questions,
+        "key_points_covered": interview.key_points_covered,
+        "key_points_total": interview.key_points_total,
+        "predictions_right": interview.predictions_right,
+        "predictions_total": interview.predictions_total,
+        "exercises_passed": interview.exercises_passed,
+        "exercises_total": interview.exercises_total,
+        "scorecard": interview.scorecard,
     }
 
 
@@ -92,7 +120,7 @@ def to_json(progress: Progress) -> dict[str, Any]:
     """The whole export file, ready for json.dump."""
     data = {
         "format": FORMAT,
-        "version": FORMAT_VERSION if progress.marks else 1,
+        "version": _version(progress),
         "exported_at": datetime.now(timezone.utc).isoformat(),
         "sqlaquiz": __version__,
         "cards": [card_json(c) for c in progress.cards],
@@ -100,7 +128,17 @@ def to_json(progress: Progress) -> dict[str, Any]:
     }
     if progress.marks:
         data["marks"] = [mark_json(m) for m in progress.marks]
+    if progress.interviews:
+        data["interviews"] = [interview_json(i) for i in progress.interviews]
     return data
+
+
+def _version(progress: Progress) -> int:
+    """The oldest format that holds all of `progress`: what the most sqlaquiz releases read."""
+    checked = any(r.review.key_points_total is not None for r in progress.reviews)
+    if progress.interviews or checked:
+        return 3
+    return 2 if progress.marks else 1
 
 
 # ------------------------------------------------------------------ JSON -> records
@@ -215,6 +253,8 @@ class ReviewIn(_Row):
     state_before: SnapshotIn | None = None
     due_after: When
     session_id: str | None = None
+    key_points_covered: Count | None = None
+    key_points_total: Count | None = None
 
     def record(self) -> LoggedReview:
         before = self.state_before
@@ -229,6 +269,8 @@ class ReviewIn(_Row):
             was_due=self.was_due,
             due_after=utc(self.due_after),
             session_id=self.session_id,
+            key_points_covered=self.key_points_covered,
+            key_points_total=self.key_points_total,
         )
         return LoggedReview(review, None if before is None else before.record(self.card_id))
 
@@ -259,6 +301,40 @@ class MarkIn(_Row):
         )
 
 
+class InterviewIn(_Row):
+    started_at: When
+    ended_at: When
+    minutes: Count
+    questions: Count
+    key_points_covered: Count
+    key_points_total: Count
+    predictions_right: Count
+    predictions_total: Count
+    exercises_passed: Count
+    exercises_total: Count
+    scorecard: str
+
+    @field_validator("scorecard")
+    @classmethod
+    def _is_json_object(cls, value: str) -> str:
+        try:
+            data = json.loads(value)
+        except (ValueError, RecursionError):
+            raise ValueError("not a scorecard (not JSON)") from None
+        if not isinstance(data, dict):
+            raise ValueError("not a scorecard (not a JSON object)")
+        return value
+
+    def record(self) -> Interview:
+        return Interview(
+            **{
+                **self.model_dump(),
+                "started_at": utc(self.started_at),
+                "ended_at": utc(self.ended_at),
+            }
+        )
+
+
 class ExportFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -267,6 +343,7 @@ class ExportFile(BaseModel):
     cards: list[CardStateIn]
     reviews: list[ReviewIn]
     marks: list[MarkIn] = []
+    interviews: list[InterviewIn] = []
 
 
 def read_file(path: Path) -> Progress:
@@ -311,6 +388,7 @@ def read_file(path: Path) -> Progress:
         tuple(c.record() for c in data.cards),
         tuple(r.record() for r in data.reviews),
         marks=tuple(marks),
+        interviews=tuple(i.record() for i in data.interviews),
     )
 
 

@@ -22,6 +22,7 @@ class Command(Enum):
     QUIT = "q"
     HELP = "?"
     BURY = "b"
+    EXPAND = "x"  # everything folded to fit the screen: the whole example, every statement
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Invalid:
 
 
 GRADE_KEYS = "1234" + "".join(c.value for c in Command)
-RAISES_KEYS = "ynds?uq"
+RAISES_KEYS = "ynds?uqx"
 
 
 DEFAULT_GRADE = Rating.Good  # Enter or Space after the answer, as in Anki
@@ -97,11 +98,11 @@ _DONT_KNOW_WORDS = {"", "d", "idk", "dunno", "don't know", "dont know", "i don't
 
 def _at_prediction(said: str) -> Command | DontKnow | None:
     """What a challenge prompt understands besides a prediction: Enter or `d` (I don't know),
-    `s` skip, `?` help, `u` undo, `q` quit."""
+    `s` skip, `?` help, `x` the whole example, `u` undo, `q` quit."""
     said = said.strip().lower().replace("’", "'")
     if said in _DONT_KNOW_WORDS:
         return DONT_KNOW
-    return {"s": Command.SKIP, "?": Command.HELP}.get(said) or _lone(said)
+    return {"s": Command.SKIP, "?": Command.HELP, "x": Command.EXPAND}.get(said) or _lone(said)
 
 
 def count_prediction(line: str) -> Prediction | Command | DontKnow | Invalid:

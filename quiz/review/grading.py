@@ -16,6 +16,7 @@ from quiz.progress.records import CardProgress, graded
 from quiz.progress.rescue import Rescue
 from quiz.progress.store import ReviewInput, Store
 from quiz.review import scheduler
+from quiz.review.keypoints import Coverage
 
 
 def leech_reached(lapses: int, threshold: int) -> bool:
@@ -171,6 +172,7 @@ class Grader:
         prediction: str | None = None,
         right: bool | None = None,
         seed: int | None = None,
+        coverage: Coverage | None = None,
     ) -> tuple[int, timedelta] | None:
         """Save a grade given at `now` to a card shown at `shown_at`. Returns the review's id
         and how long until the card is due again (None in cram: nothing is saved).
@@ -188,6 +190,8 @@ class Grader:
             prediction=prediction,
             prediction_right=right,
             session_id=self.session_id,
+            key_points_covered=None if coverage is None else coverage.covered,
+            key_points_total=None if coverage is None else coverage.total,
         )
         reschedule = scheduler.rescheduler(self.fsrs, rating, now, duration, seed=seed)
         if self.rescue is None:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from functools import partial
 
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 
 from quiz.clock import utcnow
 from quiz.deck.cards import Card
@@ -24,15 +24,17 @@ from quiz.editor import edit_and_run, edit_failures
 from quiz.errors import QuizError, Terminated, UsageError
 from quiz.kept_edits import KeptEdits
 from quiz.progress.store import Store
-from quiz.review import actions, scheduler
+from quiz.review import actions, keypoints, pager, scheduler
 from quiz.review.actions import Command
 from quiz.review.grading import Grader
 from quiz.review.keys import InputSource
 from quiz.review.queue import ReviewQueue, Tally
 from quiz.sandbox.client import Runner, RunResult
 from quiz.sandbox.protocol import DATABASE_NAMES
-from quiz.ui import card_view, marks_view, run_report
+from quiz.ui import card_view, keypoints_view, marks_view, run_report
 from quiz.ui import session_views as views
+
+FOLDED_SETUP = "x shows them"  # what the one line that sums up a setup cell's statements says
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class Turn:
     typed: str | None = None
     prediction: str | None = None
     right: bool | None = None
+    coverage: keypoints.Coverage | None = None  # the typed answer against the key points
 
 
 class ReviewSession:
@@ -120,6 +123,8 @@ class ReviewSession:
         )
         self.tally = Tally(started=clock())
         self.queue = ReviewQueue([], self.tally)
+        # (card id, its last run or edit with every statement): what x shows after a run
+        self.unfolded: tuple[str, RenderableType] | None = None
 
     # -------------------------------------------------------------- the loop
 
@@ -195,7 +200,9 @@ class ReviewSession:
         """Show one card and read actions until its turn is over."""
         turn = Turn(card, shown_at=self.clock(), seed=random.randrange(2**32))
         self.console.rule()
-        self.console.print(card_view.question(card, self.queue.position))
+        challenge = card.challenge is not None and self._runner_for(card) is not None
+        if not challenge:  # a challenge shows its question with its code (_predict)
+            self.console.print(card_view.question(card, self.queue.position))
         if self.queue.index == 0:
             self.runner.start()  # warm the worker while the user reads the first question
         if card.example and not self.trusted(card):
@@ -203,14 +210,18 @@ class ReviewSession:
             shown = card.exercise.starter if card.exercise else card.example
             self.console.print(card_view.code(shown, title=f"{card.id}.py"))
             self.console.print(card_view.untrusted(card.source))
-        challenge = card.challenge is not None and self._runner_for(card) is not None
         if card.exercise is not None and self._runner_for(card) is not None:
             flow = self._exercise(turn)
         else:
             flow = self._predict(turn) if challenge else self._answer(turn)
         if flow is not Flow.STAY:
             return flow
+        if card.key_points and turn.typed:
+            turn.coverage = keypoints.check(card.key_points, turn.typed)
+            self.console.print(keypoints_view.coverage(turn.coverage))
         self.console.print(card_view.answer(card))
+        if card.key_points and not turn.typed:
+            self.console.print(keypoints_view.listed(card.key_points))
         while True:
             key = self.inp.key(self._keys_prompt(turn), actions.GRADE_KEYS)
             action = actions.grade_key(key)
@@ -235,9 +246,8 @@ class ReviewSession:
         """A challenge: the code, the prediction, then the run that settles it."""
         card, ch = turn.card, turn.card.challenge
         assert ch is not None and card.example is not None
-        # the code comes first: predicting what code does needs the code
-        self.console.print(card_view.code(card.example, title=f"{card.id}.py"))
-        self.console.print(card_view.challenge_prompt(card))
+        # the question, the code (folded to fit the screen: x shows it all), the challenge
+        self.console.print(card_view.PredictionScreen(card, self.queue.position))
         while True:
             if ch.ask == "queries":
                 said = actions.count_prediction(self.inp.line(views.COUNT_PROMPT))
@@ -307,7 +317,9 @@ class ReviewSession:
             return Flow.DONE
         if action is Command.BURY:
             return self._bury(turn)
-        if action is Command.HELP:
+        if action is Command.EXPAND:
+            self._expand(turn)
+        elif action is Command.HELP:
             self.console.print(views.help_panel())
         elif not turn.card.example:
             self.console.print(views.note("this card has no example"))
@@ -341,6 +353,7 @@ class ReviewSession:
             prediction=turn.prediction,
             right=turn.right,
             seed=turn.seed,
+            coverage=turn.coverage,
         )
         review_id, due_in = saved if saved is not None else (None, None)
         entry = self.queue.graded(rating, review_id, turn.right, due_in)
@@ -417,10 +430,30 @@ class ReviewSession:
             return self._stopped(exc, runner.database.name)
         expected = card.expect_for(result.database).raises
         source = card.example if show_code else None
-        run_report.run_report(
-            self.console, result, source, expected=expected, title=f"{card.id}.py"
+        self.unfolded = (card.id, run_report.report(result, expected=expected))
+        shown = run_report.report(
+            result, source, expected=expected, title=f"{card.id}.py", fold_setup=FOLDED_SETUP
         )
+        if show_code:  # r: a report that would push the answer off goes through the pager
+            pager.page(self.console, shown, keep=self._answer_rows(card))
+        else:
+            self.console.print(shown)
         return result
+
+    def _expand(self, turn: Turn) -> None:
+        """x: the whole example, and every statement of its last run, through the pager."""
+        card = turn.card
+        if not card.example:
+            self.console.print(views.note("this card has no example"))
+            return
+        parts: list[RenderableType]
+        if card.challenge is not None and turn.prediction is None:
+            parts = [card_view.PredictionScreen(card, self.queue.position, fold=False)]
+        else:
+            parts = [card_view.code(card.example, title=f"{card.id}.py")]
+        if self.unfolded is not None and self.unfolded[0] == card.id:
+            parts.append(self.unfolded[1])
+        pager.page(self.console, Group(*parts), keep=self.console.height)
 
     def _stopped(self, exc: KeyboardInterrupt, database: str) -> RunResult:
         """Ctrl-C during a run stops the run, not the session (SIGTERM / SIGHUP still end it)."""
@@ -457,13 +490,16 @@ class ReviewSession:
         kept = self.kept_edits.path(card.id) if self.kept_edits.kept(card.id) else None
         expected = card.expect_for(both.result.database).raises
         failures = edit_failures(both.result, expected)
-        run_report.run_report(
-            self.console,
-            both.result,
-            both.edited,
-            failures,
-            expected=expected,
-            title=f"{card.id}.py (your edit)",
+        counts = run_report.compare_counts(both, expected)
+        title = f"{card.id}.py (your edit)"
+        whole = run_report.report(both.result, both.edited, failures, expected, title)
+        self.unfolded = (card.id, Group(whole, counts))
+        shown = run_report.report(
+            both.result, both.edited, failures, expected, title, fold_setup=FOLDED_SETUP
         )
-        self.console.print(run_report.compare_counts(both, expected))
+        pager.page(self.console, Group(shown, counts), keep=self._answer_rows(card))
         self.console.print(views.edit_kept(kept, both.unchanged or not both.edited.strip()))
+
+    def _answer_rows(self, card: Card) -> int:
+        """The rows the answer and the keys below it take: what r and e must not scroll off."""
+        return len(self.console.render_lines(card_view.answer(card), pad=False)) + 2

@@ -95,6 +95,9 @@ class LocalServer:
         folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))
         if owner:
             os.chown(folder, *owner)
+            # Its socket is in this folder: root's runs, in a user namespace of their own, have
+            # no privilege to pass a folder of another user's, so others may pass (not list) it.
+            os.chmod(folder, 0o711)
         server = cls(bindir, folder, owner)
         try:
             server._call(

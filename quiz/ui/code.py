@@ -11,13 +11,15 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+
+from quiz.ui.folding import Fold
 
 KEYWORD, TYPE, BUILTIN, FUNCTION, CLASS = (
     "bright_blue",
@@ -249,24 +251,55 @@ def sql(statement: str) -> Text:
 
 
 class NumberedCode:
-    """Highlighted Python with line numbers; a long line wraps under its own first column."""
+    """Highlighted Python with line numbers; a long line wraps under its own first column.
 
-    def __init__(self, source: str) -> None:
+    `shown` (line numbers and folds, see quiz/ui/folding.py) draws part of it: each fold is a
+    row that says how many lines it hides. The whole source is highlighted either way, so a
+    line inside a string that starts above a fold still reads as a string."""
+
+    def __init__(self, source: str, shown: Sequence[int | Fold] | None = None) -> None:
         self.lines = python(source.expandtabs(TAB_SIZE)).split("\n", allow_blank=True)
         self.gutter = len(str(len(self.lines))) + 2  # Syntax's: two spaces, then the number
+        self.shown = shown
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         widest = max((line.cell_len for line in self.lines), default=0)
         return Measurement(self.gutter, self.gutter + 1 + widest)
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        code_options = options.update(
+    def code_options(self, options: ConsoleOptions) -> ConsoleOptions:
+        """The options each line is drawn with, right of the numbers."""
+        return options.update(
             width=max(1, options.max_width - self.gutter - 1), height=None, justify="left"
         )
+
+    def rows(self, console: Console, options: ConsoleOptions) -> Callable[[int], int]:
+        """How many rows line n takes at this width."""
+        code_options = self.code_options(options)
+        counts: dict[int, int] = {}
+
+        def rows(n: int) -> int:  # asked again and again while a fold is planned
+            if n not in counts:
+                line = self.lines[n - 1]
+                fits = line.cell_len <= code_options.max_width  # most lines: no need to draw
+                counts[n] = 1 if fits else len(console.render_lines(line, code_options, pad=False))
+            return counts[n]
+
+        return rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code_options = self.code_options(options)
         number_style = Style(dim=True)
         continued = Segment(" " * (self.gutter + 1))
         new_line = Segment.line()
-        for number, line in enumerate(self.lines, start=1):
+        shown = self.shown if self.shown is not None else range(1, len(self.lines) + 1)
+        for item in shown:
+            if isinstance(item, Fold):
+                yield Segment(" " * (self.gutter - 1) + "⋯ ", number_style)
+                lines = "line" if item.count == 1 else "lines"
+                yield Segment(f"{item.count} {lines} folded", number_style)
+                yield new_line
+                continue
+            number, line = item, self.lines[item - 1]
             rows = console.render_lines(line, code_options, pad=False)
             for row, segments in enumerate(rows):
                 if row == 0:

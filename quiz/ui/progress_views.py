@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from quiz.progress.stats import CardRow, Stats, TopicSummary
+from quiz.progress.stats import CardRow, Score, Stats, TopicSummary
 from quiz.ui.safe import safe_text
 from quiz.ui.style import difficulty, plural
 
@@ -93,10 +93,13 @@ def card_table(
     ]
     widths = [max(len(name), *(len(c) for c in cells)) for name, cells, _ in columns]
     several_topics = len({r.card.topic for r in rows}) > 1
-    if not several_topics or sum(widths) + 2 * (len(widths) - 1) > width:
+    if not several_topics or _line_width(widths, 2) > width:
         del columns[1], widths[1]
-    # one space between columns when two would not fit (a 40-character id in 80 columns)
-    gap = "  " if sum(widths) + 2 * (len(widths) - 1) <= width else " "
+    # Narrower than the terminal, whatever the states and ids: a wrapped row is unreadable.
+    # First the gaps shrink to one space, then the least needed columns go (--json has all).
+    gap = 2 if _line_width(widths, 2) <= width else 1
+    while _line_width(widths, gap) > width and columns[-1][0] in ("lapses", "recall"):
+        del columns[-1], widths[-1]
 
     def line(cells: list[Text]) -> Text:
         out = Text()
@@ -104,7 +107,7 @@ def card_table(
             pad = " " * (w - len(cell))
             out.append_text(Text(pad) + cell if justify == "right" else cell + Text(pad))
             if i < len(cells) - 1:
-                out.append(gap)
+                out.append(" " * gap)
         return out
 
     text = Text(f"{plural(len(rows), 'card')}\n", style="bold")
@@ -118,61 +121,135 @@ def card_table(
     return text
 
 
-def topics_table(summaries: list[TopicSummary]) -> Table:
-    table = Table(title="Topics", title_justify="left")
-    table.add_column("topic / level", max_width=34)
-    for name in ("cards", "new", "learning", "review", "due", "mastery"):
-        table.add_column(name, justify="right", min_width=len(name))
-    for s in summaries:
+def _line_width(widths: list[int], gap: int) -> int:
+    return sum(widths) + gap * (len(widths) - 1)
+
+
+def topics_table(summaries: list[TopicSummary]) -> TopicsTable:
+    return TopicsTable(summaries)
+
+
+class TopicsTable:
+    """Per topic and level: cards, states, due and mastery. Under 80 columns, where a boxed
+    table would squeeze each topic's name into a column of a few letters, each name has a line
+    of its own above its numbers."""
+
+    COLUMNS = ("cards", "new", "learning", "review", "due", "mastery")
+
+    def __init__(self, summaries: list[TopicSummary]) -> None:
+        self.summaries = summaries
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.lines() if options.max_width < 80 else self.table()
+
+    def _rows(self, s: TopicSummary) -> list[tuple[Text, list[Text]]]:
+        """(label, cells) for the topic's total and each level it has cards of."""
         b = s.total
-        table.add_row(
-            # the slug is what --topic takes, as well as the name
-            safe_text(s.name, style="bold") + safe_text(f" ({s.slug})", style="dim"),
-            str(b.cards),
-            str(b.new),
-            str(b.learning),
-            str(b.review),
-            Text(str(b.due), style="bold red" if b.due else ""),
-            _pct(b.mastery),
-        )
+        rows = [
+            (
+                # the slug is what --topic takes, as well as the name
+                safe_text(s.name, style="bold") + safe_text(f" ({s.slug})", style="dim"),
+                [
+                    *(Text(str(n)) for n in (b.cards, b.new, b.learning, b.review)),
+                    Text(str(b.due), style="bold red" if b.due else ""),
+                    Text(_pct(b.mastery)),
+                ],
+            )
+        ]
         for level, bucket in s.by_difficulty.items():
             if bucket.cards:
-                table.add_row(
-                    Text("  ") + difficulty(level),
-                    str(bucket.cards),
-                    str(bucket.new),
-                    str(bucket.learning),
-                    str(bucket.review),
-                    str(bucket.due),
-                    _pct(bucket.mastery),
+                counts = (bucket.cards, bucket.new, bucket.learning, bucket.review, bucket.due)
+                rows.append(
+                    (
+                        Text("  ") + difficulty(level),
+                        [*(Text(str(n)) for n in counts), Text(_pct(bucket.mastery))],
+                    )
                 )
-        table.add_section()
-    return table
+        return rows
+
+    def table(self) -> Table:
+        table = Table(title="Topics", title_justify="left")
+        table.add_column("topic / level", max_width=34)
+        for name in self.COLUMNS:
+            table.add_column(name, justify="right", min_width=len(name))
+        for s in self.summaries:
+            for label, cells in self._rows(s):
+                table.add_row(label, *cells)
+            table.add_section()
+        return table
+
+    def lines(self) -> Text:
+        label_width = len("  medium")
+        text = Text("Topics".ljust(label_width))
+        for name in self.COLUMNS:
+            text.append("  " + name, style="bold")
+        for s in self.summaries:
+            total, *levels = self._rows(s)
+            text.append("\n")
+            text.append_text(total[0])
+            for label, cells in [(Text("  all"), total[1]), *levels]:
+                text.append("\n")
+                text.append_text(label)
+                text.append(" " * (label_width - label.cell_len))
+                for name, cell in zip(self.COLUMNS, cells, strict=True):
+                    text.append(" " * (2 + len(name) - cell.cell_len))
+                    text.append_text(cell)
+        return text
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-def column_chart(series: list[tuple[date, int]], title: str, height: int = 5) -> Panel:
+def column_chart(series: list[tuple[date, int]], title: str, height: int = 5) -> ColumnChart:
     """One column per day, `height` rows of eighth-blocks, dates under the first and last."""
-    peak = max((n for _, n in series), default=0)
-    rows = []
-    for level in range(height, 0, -1):
-        line = Text()
-        for _, n in series:
-            eighths = round(n / peak * height * 8) if peak else 0
-            filled = max(0, min(8, eighths - (level - 1) * 8))
-            if n and level == 1 and filled == 0:
-                filled = 1  # a day with reviews always shows
-            line.append(BLOCKS[filled] + " ", style="cyan")
-        rows.append(line)
-    axis = Text("· " * len(series), style="dim")
-    first, last = series[0][0], series[-1][0]
-    span = max(len(series) * 2, 14)
-    dates = f"{first:%b %d}".ljust(span - 6) + f"{last:%b %d}"
-    total = sum(n for _, n in series)
-    caption = Text(f"{dates}\npeak {peak} a day · {total} in all", style="dim")
-    return Panel(Group(*rows, axis, caption), title=title, title_align="left", expand=False)
+    return ColumnChart(series, title, height)
+
+
+class ColumnChart:
+    """The chart drawn for the width it gets: a column and a gap per day where they fit, else
+    columns side by side, so a day never wraps onto the next line under the wrong date."""
+
+    def __init__(self, series: list[tuple[date, int]], title: str, height: int) -> None:
+        self.series, self.title, self.height = series, title, height
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        step = 2 if 2 * len(self.series) + 4 <= options.max_width else 1
+        yield self.panel(step)
+
+    def panel(self, step: int) -> Panel:
+        series, height = self.series, self.height
+        peak = max((n for _, n in series), default=0)
+        gap = " " * (step - 1)
+        rows = []
+        for level in range(height, 0, -1):
+            line = Text()
+            for _, n in series:
+                eighths = round(n / peak * height * 8) if peak else 0
+                filled = max(0, min(8, eighths - (level - 1) * 8))
+                if n and level == 1 and filled == 0:
+                    filled = 1  # a day with reviews always shows
+                line.append(BLOCKS[filled] + gap, style="cyan")
+            rows.append(line)
+        axis = Text(("·" + gap) * len(series), style="dim")
+        first, last = series[0][0], series[-1][0]
+        # the last date ends under the last column (its gap, if any, is past it)
+        span = max(len(series) * step - (step - 1), 14)
+        dates = f"{first:%b %d}".ljust(span - 6) + f"{last:%b %d}"
+        total = sum(n for _, n in series)
+        caption = Text(f"{dates}\npeak {peak} a day · {total} in all", style="dim")
+        return Panel(
+            Group(*rows, axis, caption), title=self.title, title_align="left", expand=False
+        )
+
+
+def trend(scores: list[Score]) -> str:
+    """Rates oldest to newest: `40% → 55% → 70%` (— where there was nothing to score)."""
+    return " → ".join(_pct(score.rate) for score in scores)
+
+
+def _interviews(s: Stats) -> str:
+    scores = [Score(i.key_points_covered, i.key_points_total) for i in s.interviews]
+    return f"interviews: key points {trend(scores)} (last {len(s.interviews)})"
 
 
 def stats_report(s: Stats) -> Group:
@@ -182,6 +259,7 @@ def stats_report(s: Stats) -> Group:
                 "No reviews yet. Run [bold]sqlaquiz start[/] to begin; "
                 "your statistics appear here after the first grade."
             ),
+            *([Text(_interviews(s))] if s.interviews else []),
             column_chart(s.forecast, "due in the next 14 days"),
         )
     facts = Table.grid(padding=(0, 2))
@@ -199,11 +277,21 @@ def stats_report(s: Stats) -> Group:
         "predictions",
         "—" if acc is None else f"{s.predictions_right}/{s.predictions_total} right ({acc:.0%})",
     )
+    if s.key_points.out_of:
+        facts.add_row(
+            "key points",
+            f"{s.key_points.got}/{s.key_points.out_of} covered in typed answers "
+            f"({_pct(s.key_points.rate)})",
+        )
+        if len(s.key_points_sessions) > 1:
+            facts.add_row("", "last sessions: " + trend([sc for _, sc in s.key_points_sessions]))
+    if s.interviews:
+        facts.add_row("interviews", _interviews(s).removeprefix("interviews: "))
     minutes = s.time_spent_seconds / 60
     facts.add_row(
         "time spent", f"{minutes:.0f} min" if minutes >= 1 else f"{s.time_spent_seconds:.0f} s"
     )
-    parts: list[Panel | Table] = [
+    parts: list[RenderableType] = [
         Panel(facts, title="progress", title_align="left"),
         column_chart(s.per_day, "reviews per day, last 30 days"),
         column_chart(s.forecast, "due in the next 14 days"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -16,6 +16,7 @@ from quiz.sandbox.client import CellResult, RunResult, Statement
 from quiz.sandbox.protocol import DATABASE_NAMES, LOG_LIMIT
 from quiz.ui.card_view import code
 from quiz.ui.code import sql as highlighted_sql
+from quiz.ui.folding import is_setup
 from quiz.ui.safe import safe, safe_text
 from quiz.ui.style import plural
 
@@ -86,13 +87,50 @@ def _repeats(run: list[Statement]) -> Text:
     return text
 
 
-def cell_report(cell: CellResult, index: int, total_cells: int) -> RenderableType:
+def statement_kinds(statements: list[Statement]) -> str:
+    """What a cell's statements were, by kind: `4 PRAGMA · 2 CREATE TABLE · 16 INSERT`."""
+    kinds: dict[str, int] = {}
+    for st in statements:
+        words = [w.upper() for w in st.sql.split()[:5]]
+        if words and words[0] in ("CREATE", "DROP", "ALTER"):
+            what = [w for w in words[1:] if w not in ("UNIQUE", "TEMP", "TEMPORARY", "OR")]
+            what = [w for w in what if w != "REPLACE"]
+            kind = " ".join([words[0], *what[:1]])
+        else:
+            kind = words[0] if words else "(empty)"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return " · ".join(f"{n} {kind}" for kind, n in kinds.items())
+
+
+def _folded_statements(cell: CellResult, expand: str) -> Text:
+    """One line for the statements of a setup cell: what kinds, and how to see them."""
+    text = Text(safe(statement_kinds([st for st in cell.statements if st.sent])), style="dim")
+    text.append(f" — summed up; {expand}", style="dim italic")
+    return text
+
+
+def cell_report(
+    cell: CellResult, index: int, total_cells: int, fold_setup: str | None = None
+) -> RenderableType:
+    """One cell's statements, output, warnings and error. `fold_setup`: how the user sees the
+    statements of the setup cell in full; given, they are summed up in one line (the 20
+    PRAGMA and CREATE TABLE statements of a setup are noise next to the cells that follow)."""
     parts: list[RenderableType] = []
-    for run in _runs(cell.statements):
+    folded = (
+        fold_setup is not None
+        and is_setup(cell.title)
+        and bool(cell.statements)
+        and not cell.n_plus_one
+        and not any(st.failed or not st.sent for st in cell.statements)
+    )
+    if folded:
+        assert fold_setup is not None
+        parts.append(_folded_statements(cell, fold_setup))
+    for run in [] if folded else _runs(cell.statements):
         parts.append(_statement(run[0]))
         if len(run) > 1:
             parts.append(_repeats(run))
-    if cell.statements_truncated:
+    if cell.statements_truncated and not folded:
         shown = sum(1 for st in cell.statements if st.sent)
         parts.append(Text(f"… {cell.queries - shown} more statements not shown", style="dim"))
     if cell.log_truncated:
@@ -172,21 +210,25 @@ def verdict_line(
     return Text(f"✓ {summary}", style="bold green")
 
 
-def run_report(
-    console: Console,
+def report(
     result: RunResult,
     source: str | None = None,
     failures: Iterable[str] = (),
     expected: str | None = None,
     title: str = "example.py",
-) -> None:
+    fold_setup: str | None = None,
+) -> RenderableType:
+    """A run: the code (when `source` is given), each cell, the verdict. `fold_setup`: how to
+    see the setup cell's statements, summed up in one line (None: every statement shown)."""
+    parts: list[RenderableType] = []
     if source is not None:
-        console.print(code(source, title=title))
+        parts.append(code(source, title=title))
     for i, cell in enumerate(result.cells, start=1):
-        console.print(cell_report(cell, i, len(result.cells)))
-    console.print(verdict_line(result, failures, expected))
+        parts.append(cell_report(cell, i, len(result.cells), fold_setup))
+    parts.append(verdict_line(result, failures, expected))
     if result.sandbox in (None, "off") and result.cells:
-        console.print(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
+        parts.append(NO_SANDBOX if result.sandbox is None else SANDBOX_OFF)
+    return Group(*parts)
 
 
 LOG_TRUNCATED = (

@@ -174,6 +174,7 @@ def help_panel() -> Panel:
         ("Enter", "Good, as Space does (at a challenge: I don't know, nothing scored)"),
         ("r", "run the example and show every SQL statement"),
         ("e", "edit the example in $EDITOR, run it, compare query counts"),
+        ("x", "the whole example and every statement of its last run, unfolded"),
         ("s", "skip this card (no grade)"),
         ("b", "bury this card until tomorrow (no grade)"),
         ("u", "undo the last grade and show that card again"),

@@ -246,7 +246,7 @@ def test_async_sqlite_counts_only_what_reached_the_driver(runner: Runner) -> Non
 def test_report_shows_an_attempt_as_not_sent_with_the_reason(runner: Runner) -> None:
     result = runner.run(SYNC_CASES)
     console = Console(file=io.StringIO(), width=120, color_system=None)
-    render.run_report(console, result)
+    console.print(render.report(result))
     shown = console.file.getvalue()  # type: ignore[attr-defined]
     assert "cell 5/5 · guard — 1 query · 1 not sent" in shown
     assert "cell 4/5 · returning — 1 query ─" in shown
