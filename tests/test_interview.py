@@ -18,6 +18,7 @@ from quiz.deck.loader import load_library
 from quiz.review.interview import MINUTES, Question, Scorecard, plan
 from quiz.review.interview_session import MockInterview
 from quiz.sandbox.client import Runner
+from quiz.ui import interview_view as views
 
 DECKS = Path(__file__).parent / "data" / "interview"
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -266,3 +267,69 @@ def test_ctrl_c_while_the_predictions_run_keeps_every_answer(cards: dict[str, Ca
         mock.run()
     sofar: Scorecard = caught.value.scorecard  # type: ignore[attr-defined]
     assert (sofar.ended_by, len(sofar.answers), sofar.answers[1].truth) == ("interrupted", 2, None)
+
+
+# ------------------------------------------------------------------ the exercise
+
+
+@pytest.fixture(scope="module")
+def with_exercise() -> dict[str, Card]:
+    decks = [DECKS, Path(__file__).parent / "data" / "interview-exercise"]
+    library = load_library(decks, bundled=False)
+    assert not library.problems
+    return {c.id: c for c in library.cards}
+
+
+def test_one_exercise_comes_last_when_its_minutes_fit(with_exercise: dict[str, Card]) -> None:
+    cards = list(with_exercise.values())
+    questions = plan(cards, 18, random.Random(1), can_run=lambda c: True)
+    assert [q.kind for q in questions] == ["open", "open", "predict", "exercise"]
+    assert questions[-1].card.id == "l-fix-output"
+    assert sum(q.minutes for q in questions) == 18
+    fewer = plan(cards, 17, random.Random(1), can_run=lambda c: True)
+    assert [q.kind for q in fewer] == ["open", "open", "exercise"]
+    shorter = plan(cards, 11, random.Random(1), can_run=lambda c: True)
+    assert "exercise" not in [q.kind for q in shorter]
+    assert "exercise" not in [
+        q.kind for q in plan(cards, 60, random.Random(1), can_run=lambda c: c.exercise is None)
+    ]
+
+
+def test_the_exercise_is_worked_on_and_scored(with_exercise: dict[str, Card]) -> None:
+    from quiz.exercise.rating import Outcome
+
+    worked: list[str] = []
+
+    def work(card: Card) -> Outcome:
+        worked.append(card.id)
+        inp.now += timedelta(minutes=7)
+        return Outcome(passed=True, attempts=2, hints_used=1, hints_total=1)
+
+    questions = [
+        Question(with_exercise["l-nplus1"], "open"),
+        Question(with_exercise["l-fix-output"], "exercise"),
+    ]
+    inp = Scripted([("n+1", 30)])
+    out = io.StringIO()
+    mock = MockInterview(questions, Console(file=out, width=80), inp, inp.clock, 30, None, work)
+    card = mock.run()
+    assert worked == ["l-fix-output"]
+    text = out.getvalue()
+    assert "Question 2/2 · exercise · KP Loading · about 10 min · ⏱ 29:30 left" in text
+    assert "Make the script print queries: 2." in text  # the task
+    assert "⏱ answered in 7:00" in text
+    assert (card.exercises.got, card.exercises.out_of) == (1, 1)
+    assert card.to_json()["questions"][1]["exercise"] == {
+        "passed": True,
+        "gave_up": False,
+        "attempts": 2,
+        "hints_used": 1,
+    }
+    kept = card.record()
+    assert (kept.exercises_passed, kept.exercises_total) == (1, 1)
+    assert [t.exercises.out_of for t in card.topics()] == [1]
+    scorecard = io.StringIO()
+    Console(file=scorecard, width=80).print(views.scorecard(card))
+    assert "2. l-fix-output  7:00  ✓ passed (2 attempts, 1 hint)" in scorecard.getvalue()
+    assert "Result: ✓ passed (2 attempts, 1 hint)" in views.markdown(card)
+    assert 'Reference solution:\n\n~~~python\nprint("queries: 2")\n~~~' in views.markdown(card)

@@ -91,7 +91,7 @@ def test_markdown_writes_the_scorecard_to_share(tmp_path: Path) -> None:
     text = out.read_text()
     assert text.startswith("# Mock interview, 2026-03-02 09:00 UTC\n")
     for expected in (
-        "| KP Loading | 1/2 (50%) | 1/1 (100%) | 0:00 |",
+        "| KP Loading | 1/2 (50%) | 1/1 (100%) | — | 0:00 |",
         "Your answer: one query per row",
         "- [x] the N+1 problem, one query per row\n- [ ] eager loading fixes it",
         "~~~python\nprint(1 / 0)\n~~~",

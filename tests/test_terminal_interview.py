@@ -109,3 +109,32 @@ def test_ctrl_c_keeps_the_interview_so_far(isolated_home: Path) -> None:
     assert child.exitstatus == 130
     (kept,) = kept_interviews(isolated_home)
     assert (kept["questions"], kept["key_points_covered"], kept["key_points_total"]) == (1, 1, 2)
+
+
+@pytest.mark.slow
+def test_the_exercise_in_a_real_terminal(isolated_home: Path) -> None:
+    exercise = str(Path(__file__).parent / "data" / "interview-exercise")
+    env = {**os.environ, "SQLAQUIZ_HOME": str(isolated_home)}
+    done = subprocess.run([*sqlaquiz_command(), "trust", exercise], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    trust(isolated_home)
+    args = ["interview", "--deck", DECKS, "--deck", exercise, "--topic", "kp-loading"]
+    child = spawn([*args, "--minutes", "12"], isolated_home)  # a prediction, then the exercise
+    child.expect("Does it raise\\? y/n")
+    child.send("n")
+    child.expect(loose("Question 2/2 · exercise"))
+    child.expect("Make the script print")
+    child.expect(loose("run 1: 1 of 2 checks pass"))  # the starter fails its check
+    path = isolated_home / "exercises" / "l-fix-output.interview.py"
+    assert path.read_text() == 'print("queries: 3")\n'
+    path.write_text('print("queries: 2")\n')
+    child.expect("scorecard")
+    child.expect(loose("exercise     1/1 (100%)"))
+    child.expect(loose("2. l-fix-output  0:00  ✓ passed (1 attempt, 0 hints)"))
+    child.expect("Bring the cards of KP Loading forward")
+    child.sendline("n")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    (kept,) = kept_interviews(isolated_home)
+    assert (kept["exercises_passed"], kept["predictions_right"]) == (1, 0)

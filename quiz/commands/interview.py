@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from quiz.deck.cards import Card
+    from quiz.exercise.rating import Outcome
     from quiz.progress.store import Store
     from quiz.review.interview import Scorecard
     from quiz.review.keys import InputSource
@@ -80,11 +81,10 @@ def interview(
     store = open_default()
     quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     try:
-        with (
-            quiet,
-            _runner(database, timeout, any(q.kind == "predict" for q in questions)) as runner,
-        ):
-            mock = MockInterview(questions, console, inp, clock, minutes, runner)
+        runs = any(q.kind != "open" for q in questions)
+        with quiet, _runner(database, timeout, runs) as runner:
+            work = None if runner is None else _exercise(runner, console)
+            mock = MockInterview(questions, console, inp, clock, minutes, runner, work)
             try:
                 card = mock.run()
             except KeyboardInterrupt as exc:
@@ -123,6 +123,28 @@ def _runner(database: str, timeout: float, needed: bool) -> Iterator[Runner | No
 
     with common.database(database) as db, Runner(timeout=timeout, database=db) as runner:
         yield runner
+
+
+def _exercise(runner: Runner, console: Console) -> Callable[[Card], Outcome]:
+    """Working on the interview's exercise: its starter in a file of its own (the learner's
+    `practice` file is left alone), run on every save until it passes or they leave it."""
+    from quiz.errors import DataDirError
+    from quiz.exercise.events import StdinEvents
+    from quiz.exercise.loop import ExerciseLoop
+    from quiz.exercise.workspace import workspace_dir
+
+    def work(card: Card) -> Outcome:
+        assert card.exercise is not None
+        path = workspace_dir() / f"{card.id}.interview.py"
+        try:
+            path.write_text(card.exercise.starter, encoding="utf-8")
+        except OSError as exc:
+            raise DataDirError(f"cannot write {path}: {exc.strerror or exc}") from None
+        events = StdinEvents()
+        with events.keys():
+            return ExerciseLoop(card, path, runner, console, events, in_session=True).start()
+
+    return work
 
 
 def _after(

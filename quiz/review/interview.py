@@ -1,8 +1,9 @@
 """A mock interview's plan and outcome: which questions, what was answered, the scorecard.
 
 `plan` picks a mix from the filtered cards: open questions (cards with key points, a typed
-answer scored by `review.keypoints`) and predictions (cards with a challenge, run after the
-interview through the runner, as `start` runs them). `Scorecard` is the outcome: per question,
+answer scored by `review.keypoints`), predictions (cards with a challenge, run after the
+interview through the runner, as `start` runs them) and one exercise (code to fix, run on every
+save by `exercise.loop`). `Scorecard` is the outcome: per question,
 per topic, the weakest topics. `review.interview_session` asks the questions.
 """
 
@@ -16,14 +17,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from quiz.deck.cards import Card
+from quiz.exercise.rating import Outcome
 from quiz.progress.records import Interview
 from quiz.progress.stats import Score
 from quiz.review import keypoints
 
-Kind = Literal["open", "predict"]
+Kind = Literal["open", "predict", "exercise"]
 # The minutes each kind of question is given: what an interviewer would allow for it.
-MINUTES: dict[Kind, int] = {"open": 3, "predict": 2}
-PATTERN: tuple[Kind, ...] = ("open", "open", "predict")  # the mix, repeated
+MINUTES: dict[Kind, int] = {"open": 3, "predict": 2, "exercise": 10}
+PATTERN: tuple[Kind, ...] = ("open", "open", "predict")  # the mix, repeated; one exercise last
 WEAKEST = 2  # topics pointed at
 DONT_KNOW = "I don't know"  # a prediction not made: scored as a miss once the run settles it
 
@@ -56,23 +58,30 @@ def plan(
     cards: Sequence[Card], minutes: int, rng: random.Random, can_run: Callable[[Card], bool]
 ) -> list[Question]:
     """The interview's questions: open and prediction questions in the PATTERN's mix while
-    their minutes fit in `minutes` (at least one question when any card fits). Open questions
-    come from cards with key points; a prediction from a card with a challenge that
-    `can_run`. A card is asked once."""
+    their minutes fit in `minutes` (at least one question when any card fits), then one
+    exercise when its minutes and one more question's fit. Open questions come from cards with
+    key points; a prediction from a card with a challenge that `can_run`, the exercise from an
+    exercise card that `can_run`. A card is asked once."""
     pools: dict[Kind, list[Card]] = {
         "open": _spread([c for c in cards if c.key_points], rng),
         "predict": _spread([c for c in cards if c.challenge is not None and can_run(c)], rng),
     }
-    used: set[str] = set()
+    exercises = _spread([c for c in cards if c.exercise is not None and can_run(c)], rng)
+    exercise = None
+    if exercises and (
+        minutes >= MINUTES["exercise"] + MINUTES["predict"] or not any(pools.values())
+    ):
+        exercise = Question(exercises[0], "exercise")
+    used: set[str] = set() if exercise is None else {exercise.card.id}
     chosen: list[Question] = []
-    left = minutes
+    left = minutes - (0 if exercise is None else MINUTES["exercise"])
     while True:
         added = False
         for kind in PATTERN:
             pool = pools[kind]
             while pool and pool[0].id in used:
                 pool.pop(0)
-            if not pool or (MINUTES[kind] > left and chosen):
+            if not pool or (MINUTES[kind] > left and (chosen or exercise)):
                 continue
             card = pool.pop(0)
             used.add(card.id)
@@ -80,7 +89,7 @@ def plan(
             left -= MINUTES[kind]
             added = True
         if not added:
-            return chosen
+            return chosen + ([exercise] if exercise is not None else [])
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,7 @@ class Answer:
     guess: int | bool | None = None
     truth: int | bool | None = None  # what the run showed; None: not run, or it settled nothing
     unsettled: str | None = None  # why a prediction was not scored
+    outcome: Outcome | None = None  # an exercise's
 
     @property
     def right(self) -> bool | None:
@@ -112,15 +122,16 @@ class TopicScore:
     name: str
     points: Score
     predictions: Score
+    exercises: Score
     seconds: float
     questions: int
 
     @property
     def score(self) -> Score:
-        """Everything scored in the topic together: key points and right predictions."""
-        return Score(
-            self.points.got + self.predictions.got, self.points.out_of + self.predictions.out_of
-        )
+        """Everything scored in the topic together: key points, right predictions, exercises
+        passed."""
+        parts = (self.points, self.predictions, self.exercises)
+        return Score(sum(p.got for p in parts), sum(p.out_of for p in parts))
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,11 @@ class Scorecard:
         scored = [a.right for a in self.answers if a.right is not None]
         return Score(sum(scored), len(scored))
 
+    @property
+    def exercises(self) -> Score:
+        tried = [a.outcome for a in self.answers if a.outcome is not None]
+        return Score(sum(o.passed for o in tried), len(tried))
+
     def topics(self) -> list[TopicScore]:
         """One score per topic asked, in the order first asked."""
         groups: dict[str, list[Answer]] = {}
@@ -157,6 +173,7 @@ class Scorecard:
                     answers[0].question.card.topic_name,
                     part.points,
                     part.predictions,
+                    part.exercises,
                     sum(a.seconds for a in answers),
                     len(answers),
                 )
@@ -179,6 +196,7 @@ class Scorecard:
             "questions_answered": len(self.answers),
             "key_points": self.points.to_json(),
             "predictions": self.predictions.to_json(),
+            "exercises": self.exercises.to_json(),
             "topics": [
                 {
                     "topic": t.topic,
@@ -186,6 +204,7 @@ class Scorecard:
                     "questions": t.questions,
                     "key_points": t.points.to_json(),
                     "predictions": t.predictions.to_json(),
+                    "exercises": t.exercises.to_json(),
                     "seconds": round(t.seconds, 1),
                 }
                 for t in self.topics()
@@ -206,8 +225,8 @@ class Scorecard:
             key_points_total=self.points.out_of,
             predictions_right=self.predictions.got,
             predictions_total=self.predictions.out_of,
-            exercises_passed=0,
-            exercises_total=0,
+            exercises_passed=self.exercises.got,
+            exercises_total=self.exercises.out_of,
             scorecard=json.dumps(self.to_json()),
         )
 
@@ -228,6 +247,18 @@ def _answer_json(a: Answer) -> dict[str, Any]:
         out["key_points"] = (
             None if cov is None else [{"point": p.point, "matched": p.matched} for p in cov.points]
         )
-    else:
+    elif a.question.kind == "predict":
         out.update(prediction=a.prediction, truth=a.truth, right=a.right, unsettled=a.unsettled)
+    else:
+        o = a.outcome
+        out["exercise"] = (
+            None
+            if o is None
+            else {
+                "passed": o.passed,
+                "gave_up": o.gave_up,
+                "attempts": o.attempts,
+                "hints_used": o.hints_used,
+            }
+        )
     return out

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from quiz.deck.cards import Card
 from quiz.deck.checks import challenge_truth
+from quiz.exercise.rating import Outcome
 from quiz.review import actions, keypoints
 from quiz.review.interview import DONT_KNOW, Answer, Question, Scorecard
 from quiz.review.keys import InputSource
@@ -38,6 +39,7 @@ class MockInterview:
         clock: Callable[[], datetime],
         minutes: int,
         runner: Runner | None,
+        exercise: Callable[[Card], Outcome] | None = None,
     ) -> None:
         self.questions = list(questions)
         self.console = console
@@ -45,6 +47,8 @@ class MockInterview:
         self.clock = clock
         self.minutes = minutes
         self.runner = runner
+        # works on one exercise until it passes or the learner leaves it (exercise.loop)
+        self.exercise = exercise
         self.answers: list[Answer] = []
 
     def run(self) -> Scorecard:
@@ -96,6 +100,12 @@ class MockInterview:
         self.console.print(views.header(question, number, len(self.questions), left))
         self.console.print(views.question_panel(question))
         shown = self.clock()
+        if question.kind == "exercise":
+            assert self.exercise is not None
+            outcome = self.exercise(card)  # shows the task, the file and every run's checks
+            answer = Answer(question, (self.clock() - shown).total_seconds(), outcome=outcome)
+            self.console.print(views.answered(answer.seconds, question.minutes))
+            return answer
         if question.kind == "open":
             typed = self.inp.line(views.OPEN_PROMPT).strip()
             if typed.lower() == "q":

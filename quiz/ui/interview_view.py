@@ -24,7 +24,7 @@ OPEN_PROMPT = "Your answer (one line, Enter when done · q ends the interview): 
 COUNT_PROMPT = "How many queries? (a number; Enter: I don't know · q ends the interview) "
 RAISES_PROMPT = "Does it raise? y/n (Enter: I don't know · q ends the interview) > "
 PREDICT_KEYS = "a prediction, Enter for I don't know, or q to end the interview"
-KIND_NAMES = {"open": "open question", "predict": "prediction"}
+KIND_NAMES = {"open": "open question", "predict": "prediction", "exercise": "exercise"}
 
 
 def clock(seconds: float) -> str:
@@ -42,14 +42,17 @@ def _pct(score: Score) -> str:
 
 def intro(questions: Sequence[Question], minutes: int) -> RenderableType:
     kinds = [q.kind for q in questions]
-    mix = ", ".join(
-        plural(kinds.count(k), KIND_NAMES[k]) for k in ("open", "predict") if k in kinds
-    )
+    mix = ", ".join(plural(kinds.count(k), KIND_NAMES[k]) for k in KIND_NAMES if k in kinds)
     body = Text.assemble(
         (f"{plural(len(questions), 'question')} in {minutes} minutes: {mix}.\n", "bold"),
         "Open questions: answer in a sentence or two, as you would say it, then Enter.\n"
         "Predictions: say what the code does; it runs after the interview.\n"
-        "No answers until the end. q ends the interview early; Ctrl-C too "
+        + (
+            "The exercise: fix the code in your editor; every save runs it against its checks.\n"
+            if "exercise" in kinds
+            else ""
+        )
+        + "No answers until the end. q ends the interview early; Ctrl-C too "
         "(what you answered is kept).",
     )
     return Panel(body, title="mock interview", title_align="left", border_style="magenta")
@@ -97,6 +100,14 @@ ENDED = {
 
 
 def _verdict(a: Answer) -> Text:
+    if a.question.kind == "exercise":
+        o = a.outcome
+        if o is None:
+            return Text("not tried", style="yellow")
+        tries = f"{plural(o.attempts, 'attempt')}, {plural(o.hints_used, 'hint')}"
+        if o.passed:
+            return Text(f"✓ passed ({tries})", style="green")
+        return Text(f"✗ {'gave up' if o.gave_up else 'not passed'} ({tries})", style="red")
     if a.question.kind == "open":
         if a.coverage is None:
             return Text("no key points to check", style="dim")
@@ -121,9 +132,15 @@ def scorecard(card: Scorecard) -> RenderableType:
     facts.add_row("time", f"{clock(spent)} of {card.minutes}:00")
     facts.add_row("key points", _pct(card.points) + "  (matched by words, not meaning)")
     facts.add_row("predictions", _pct(card.predictions))
-    topics = Table("topic", "key points", "predictions", "time", title_justify="left")
+    if card.exercises.out_of:
+        facts.add_row("exercise", _pct(card.exercises))
+    columns = ["topic", "key points", "predictions"] + (
+        ["exercise"] if card.exercises.out_of else []
+    )
+    topics = Table(*columns, "time", title_justify="left")
     for t in card.topics():
-        topics.add_row(safe_text(t.name), _pct(t.points), _pct(t.predictions), clock(t.seconds))
+        scores = [t.points, t.predictions] + ([t.exercises] if card.exercises.out_of else [])
+        topics.add_row(safe_text(t.name), *(_pct(s) for s in scores), clock(t.seconds))
     asked = Table.grid(padding=(0, 1))
     for number, a in enumerate(card.answers, 1):
         asked.add_row(
@@ -203,19 +220,20 @@ def markdown(card: Scorecard, trend_line: Text | None = None) -> str:
         f"- Key points covered: {_pct(card.points)} (matched by words, not meaning)",
         f"- Predictions right: {_pct(card.predictions)}",
     ]
+    if card.exercises.out_of:
+        lines.append(f"- Exercise passed: {_pct(card.exercises)}")
     if trend_line is not None:
         lines.append(f"- {trend_line.plain}")
     lines += [
         "",
         "## Topics",
         "",
-        "| topic | key points | predictions | time |",
-        "| --- | --- | --- | --- |",
+        "| topic | key points | predictions | exercise | time |",
+        "| --- | --- | --- | --- | --- |",
     ]
     for t in card.topics():
-        lines.append(
-            f"| {_cell(t.name)} | {_pct(t.points)} | {_pct(t.predictions)} | {clock(t.seconds)} |"
-        )
+        scores = " | ".join(_pct(s) for s in (t.points, t.predictions, t.exercises))
+        lines.append(f"| {_cell(t.name)} | {scores} | {clock(t.seconds)} |")
     weak = card.weakest()
     if weak:
         lines += ["", weakest(weak).plain]
@@ -235,6 +253,8 @@ def markdown(card: Scorecard, trend_line: Text | None = None) -> str:
             if a.coverage is not None:
                 lines.append("")
                 lines += [f"- [{'x' if p.covered else ' '}] {p.point}" for p in a.coverage.points]
+        elif q.kind == "exercise":
+            lines.append(f"Result: {_verdict(a).plain}")
         else:
             assert q.card.example is not None and q.card.challenge is not None
             fence = "~~~~" if "~~~" in q.card.example else "~~~"
@@ -248,6 +268,10 @@ def markdown(card: Scorecard, trend_line: Text | None = None) -> str:
                 f"Your prediction: {_verdict(a).plain}",
             ]
         lines += ["", "Model answer:", "", _quote(q.card.answer)]
+        if q.kind == "exercise" and q.card.example:
+            fence = "~~~~" if "~~~" in q.card.example else "~~~"
+            lines += ["", "Reference solution:", "", f"{fence}python"]
+            lines += [q.card.example.rstrip("\n"), fence]
     return "\n".join(lines) + "\n"
 
 
