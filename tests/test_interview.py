@@ -315,7 +315,7 @@ def test_the_exercise_is_worked_on_and_scored(with_exercise: dict[str, Card]) ->
     card = mock.run()
     assert worked == ["l-fix-output"]
     text = out.getvalue()
-    assert "Question 2/2 · exercise · KP Loading · about 10 min · ⏱ 29:30 left" in text
+    assert "Question 2/2 · exercise · about 10 min · ⏱ 29:30 left" in text
     assert "Make the script print queries: 2." in text  # the task
     assert "⏱ answered in 7:00" in text
     assert (card.exercises.got, card.exercises.out_of) == (1, 1)
