@@ -18,7 +18,7 @@ import sys
 
 TYPE_CHECKING = False  # not typing's: importing typing here would delay the worker's start
 if TYPE_CHECKING:
-    from quiz.sandbox.process import WorkerProcess
+    from quiz.sandbox.process import WorkerError, WorkerProcess
 
 # The options of `run` this understands; any other (--export, --edit, --help, --db both, ...)
 # and nothing starts early.
@@ -111,7 +111,10 @@ def start_run_worker(argv: list[str] | None = None) -> None:
     # Built the way the command builds it (the file's label is the Path's), so that the two
     # compare equal.
     runner = Runner(timeout=timeout, warm=False)
-    worker.send(runner.request_for(code, str(Path(script)), script=str(Path(script))))
+    try:
+        worker.send(runner.request_for(code, str(Path(script)), script=str(Path(script))))
+    except WorkerError:  # it died starting: the command runs the script itself, and says so
+        _close()
 
 
 def _configured() -> tuple[str, str] | None:

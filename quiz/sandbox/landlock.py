@@ -57,7 +57,8 @@ class _NetPort(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("port", ctypes.c_uint64)]
 
 
-def _libc() -> ctypes.CDLL | None:
+def linux_libc() -> ctypes.CDLL | None:
+    """The C library, on Linux only (the calls made through it here are Linux's)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -68,7 +69,7 @@ def _libc() -> ctypes.CDLL | None:
 
 def abi_version() -> int:
     """The kernel's Landlock ABI version; 0 where there is none."""
-    libc = _libc()
+    libc = linux_libc()
     if libc is None:
         return 0
     version = libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), _CREATE_RULESET_VERSION)
@@ -110,7 +111,7 @@ def restrict(
     or None where the kernel has no Landlock. Raises OSError if applying it fails midway.
     `readable`: more folders it may read (a script's working directory)."""
     abi = abi_version()
-    libc = _libc()
+    libc = linux_libc()
     if abi < 1 or libc is None:
         return None
     fs = _fs_rights(abi)

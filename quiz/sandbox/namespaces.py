@@ -20,19 +20,11 @@ import contextlib
 import ctypes
 import os
 import signal
-import sys
+
+from quiz.sandbox.landlock import linux_libc
 
 _CLONE_NEWUSER, _CLONE_NEWPID, _CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 _PR_SET_PDEATHSIG = 1
-
-
-def _libc() -> ctypes.CDLL | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True)
-    except OSError:
-        return None
 
 
 def _unshare(libc: ctypes.CDLL, network: bool) -> list[str] | None:
@@ -60,7 +52,7 @@ def enter(network: bool) -> str | None:
     calling process never returns when it worked: it waits for the run and exits as it did.
 
     `network`: keep the network (a run that talks to a database server on this machine)."""
-    libc = _libc()
+    libc = linux_libc()
     if libc is None:
         return None
     try:
