@@ -18,7 +18,7 @@ import sys
 
 TYPE_CHECKING = False  # not typing's: importing typing here would delay the worker's start
 if TYPE_CHECKING:
-    from quiz.sandbox.process import WorkerError, WorkerProcess
+    from quiz.sandbox.process import WorkerProcess
 
 # The options of `run` this understands; any other (--export, --edit, --help, --db both, ...)
 # and nothing starts early.
@@ -91,7 +91,7 @@ def start_run_worker(argv: list[str] | None = None) -> None:
     script = options.get("--file")
     if script is not None and not _is_regular_file(script):
         return  # the command says why, in one line; nothing to run
-    from quiz.sandbox.process import WorkerProcess
+    from quiz.sandbox.process import WorkerError, WorkerProcess
 
     worker = WorkerProcess(fork=hasattr(os, "fork"), database=database, warm=False)
     _STARTED.append(worker)
