@@ -219,14 +219,20 @@ def check_progress(s: Smoke) -> None:
         "export format", json.loads(path.read_text(encoding="utf-8"))["format"], "sqlaquiz-progress"
     )
     contains(
-        "reset --yes", s.sqlaquiz("reset", "--yes").stdout, "reset ALL progress: 1 reviews removed"
+        "reset --yes",
+        s.sqlaquiz("reset", "--yes").stdout,
+        "forgot ALL your progress: 1 review removed, the schedule reset (the cards stay)",
     )
     equal("stats after reset", json.loads(s.sqlaquiz("stats", "--json").stdout)["reviews_total"], 0)
     done = s.sqlaquiz("import", str(path))
     equal("import", done.stdout, f"imported 1 new review and 1 card state from {path}\n")
     card = json.loads(path.read_text(encoding="utf-8"))["cards"][0]["card_id"]
     done = s.sqlaquiz("reset", "--card", card, "--yes")
-    contains("reset --card", done.stdout, f"reset card {card!r}: 1 reviews removed")
+    contains(
+        "reset --card",
+        done.stdout,
+        f"forgot your progress on card {card!r}: 1 review removed, the schedule reset",
+    )
 
 
 def check_platform_dirs(s: Smoke) -> None:
