@@ -18,12 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 
-from fsrs.scheduler import (
-    DEFAULT_PARAMETERS,
-    LOWER_BOUNDS_PARAMETERS,
-    UPPER_BOUNDS_PARAMETERS,
-)
-
 from quiz.errors import QuizError
 from quiz.progress.records import Review
 
@@ -107,6 +101,10 @@ def histories(reviews: Sequence[Review], tz: tzinfo | None = None) -> list[tuple
 def usable(parameters: Sequence[float]) -> Parameters:
     """Parameters as the scheduler takes them: four decimals, inside py-fsrs's bounds (fsrs-rs
     computes in 32-bit floats, which can land a hair outside)."""
+    # fsrs.scheduler (fsrs 6.1 and newer, which the extra asks for): imported here, so that
+    # without the extra the command can say so instead of failing on an older fsrs
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+
     return tuple(
         min(max(round(float(p), 4), low), high)
         for p, low, high in zip(
@@ -123,6 +121,7 @@ def fit(
     Raises OptimizerMissing without the extra."""
     try:  # first: without the extra, say so before anything else
         import fsrs_rs_python as rs
+        from fsrs.scheduler import DEFAULT_PARAMETERS  # fsrs 6.1+, as the extra asks
     except ImportError:
         raise OptimizerMissing() from None
     items = histories(reviews, tz)
