@@ -108,11 +108,15 @@ def test_completion_reads_no_pydantic_and_no_yaml_when_the_cache_is_warm(
         "print(len(ids), 'pydantic' in sys.modules, 'yaml' in sys.modules)\n"
     )
     env = {**os.environ, "SQLAQUIZ_HOME": str(isolated_home)}
-    cold = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    # run outside the checkout, so the probe imports the same quiz package as the installed
+    # command (in CI that is site-packages: a checkout's own files would be another cache key)
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    here = {"cwd": isolated_home, "capture_output": True, "text": True, "env": env}
+    cold = subprocess.run([sys.executable, "-c", probe], **here)  # type: ignore[call-overload]
     assert cold.returncode == 0, cold.stderr
     assert cold.stdout.split()[1:] == ["False", "True"]  # no cache yet: the YAML, unvalidated
     subprocess.run([*sqlaquiz_command(), "list"], capture_output=True, env=env, check=True)
-    warm = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env)
+    warm = subprocess.run([sys.executable, "-c", probe], **here)  # type: ignore[call-overload]
     assert warm.stdout.split()[1:] == ["False", "False"]
     assert warm.stdout.split()[0] == cold.stdout.split()[0]
 

@@ -173,7 +173,7 @@ def test_topics_stay_readable_at_60_columns(isolated_home: Path) -> None:
     lines = screen.text().splitlines()
     assert "Engine, session & FastAPI setup (setup)" in lines  # the name whole, and the slug
     i = lines.index("Sessions & transactions (sessions)")
-    assert lines[i + 1].split() == ["all", "7", "7", "0", "0", "0", "—"]
+    assert lines[i + 1].split() == ["all", "9", "9", "0", "0", "0", "—"]
     assert lines[i + 3].split()[0] == "medium"
 
 
