@@ -179,7 +179,7 @@ def test_a_daemon_a_cold_run_started_does_not_outlive_it(tmp_path: Path) -> None
 
 def test_the_example_dies_with_a_killed_cold_worker(tmp_path: Path) -> None:
     pidfile = tmp_path / "pid"
-    worker = WorkerProcess(fork=True, warm=False)
+    worker = WorkerProcess(fork=True, warm=False, sandbox=False)  # the pid file is outside
     try:
         runner = Runner(timeout=30, sandbox=False, warm=False, prestarted=worker)
         code = (
@@ -421,3 +421,10 @@ def test_run_file_runs_a_script_as_python_would(tmp_path: Path) -> None:
         [sys.executable, "app/main.py"], capture_output=True, text=True, cwd=tmp_path
     )
     assert plain.stdout == data["cells"][0]["stdout"]  # the same as plain python
+
+
+def test_a_worker_started_ahead_with_another_sandbox_setting_is_not_used() -> None:
+    worker = WorkerProcess(fork=True, warm=False, sandbox=True)
+    with Runner(timeout=10, warm=False, sandbox=False, prestarted=worker) as r:
+        assert r.run("print('ran')").sandbox == "off"
+    assert worker.proc.poll() is not None

@@ -93,7 +93,12 @@ def start_run_worker(argv: list[str] | None = None) -> None:
         return  # the command says why, in one line; nothing to run
     from quiz.sandbox.process import WorkerError, WorkerProcess
 
-    worker = WorkerProcess(fork=hasattr(os, "fork"), database=database, warm=False)
+    worker = WorkerProcess(
+        fork=hasattr(os, "fork"),
+        database=database,
+        warm=False,
+        sandbox=os.environ.get("SQLAQUIZ_SANDBOX") != "off",  # as client.sandbox_wanted says
+    )
     _STARTED.append(worker)
     atexit.register(_close)
     if script is None or database != "sqlite" or not _TIMEOUTS[0] <= timeout <= _TIMEOUTS[1]:

@@ -59,8 +59,8 @@ class Runner:
         self._all: list[WorkerProcess] = []
         self._lock = threading.Lock()
         if prestarted is not None:
-            kind = (prestarted.database, prestarted.warm, prestarted.fork)
-            if kind == (self.database.name, self.warm, self.fork):
+            kind = (prestarted.database, prestarted.warm, prestarted.fork, prestarted.sandbox)
+            if kind == (self.database.name, self.warm, self.fork, self.sandbox):
                 self._all.append(prestarted)
                 self._idle.append(prestarted)
             else:
@@ -79,7 +79,7 @@ class Runner:
                 self._idle.append(self._spawn())
 
     def _spawn(self) -> WorkerProcess:
-        worker = WorkerProcess(self.fork, self.database.name, warm=self.warm)
+        worker = WorkerProcess(self.fork, self.database.name, warm=self.warm, sandbox=self.sandbox)
         self._all.append(worker)
         return worker
 

@@ -91,11 +91,14 @@ class WorkerProcess:
     `warm=False` starts a cold worker (see quiz/sandbox/worker.py). A request may be sent ahead
     (`send`) and its reply read later (`receive`)."""
 
-    def __init__(self, fork: bool, database: str = "sqlite", warm: bool = True) -> None:
+    def __init__(
+        self, fork: bool, database: str = "sqlite", warm: bool = True, sandbox: bool = True
+    ) -> None:
         args = [sys.executable, "-m", "quiz.sandbox.worker", "--database", database]
         args += [] if fork else ["--no-fork"]
         args += [] if warm else ["--cold"]
-        self.fork, self.database, self.warm = fork, database, warm
+        args += [] if sandbox else ["--no-sandbox"]  # its runs get no namespaces either
+        self.fork, self.database, self.warm, self.sandbox = fork, database, warm, sandbox
         # An empty folder as the worker's cwd: `-m` puts the cwd first on sys.path, and a
         # learner's scratch `sqlalchemy.py` must not replace the real library.
         self.home = tempfile.TemporaryDirectory(
